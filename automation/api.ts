@@ -6,6 +6,7 @@
  * Failures are thrown as `UserError`s (guards: `GuardError`, exit 3; a locked
  * stack: `StackLockedError`, exit 4; ...) after the `result` event was emitted.
  */
+import type { StackConfig } from "../infra/config.js";
 import type { Engine, UpdateResult } from "./engine.js";
 import type { EventListener, ResourceOp } from "./events.js";
 
@@ -34,6 +35,11 @@ export interface OperationDeps {
   now?: () => Date;
   /** Process environment, for the actor and CI variables (default: `process.env`). */
   env?: Record<string, string | undefined>;
+  /**
+   * Estimated cost per day of a stack with this config, by flightdeck's price table
+   * (the CLI wires it to the offline plan, cached by config); absent: no cost column.
+   */
+  costPerDay?: (stack: string, config: StackConfig) => Promise<number | undefined>;
 }
 
 export interface DeployInput {

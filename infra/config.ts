@@ -262,6 +262,17 @@ const previewMetaSchema = z
   })
   .strict();
 
+/** Set by flightdeck on every deploy, so the stack's own update history says who released what, and how. */
+const releaseSchema = z
+  .object({
+    actor: z.string().min(1),
+    operation: z.enum(["deploy", "promote", "rollback", "preview"]),
+    at: z.iso.datetime({ offset: true }),
+    /** For a promotion: the stack the image was promoted from. */
+    from: z.string().optional(),
+  })
+  .strict();
+
 const stackConfigObject = z
   .object({
     environment: z.enum(ENVIRONMENT_KINDS),
@@ -280,6 +291,7 @@ const stackConfigObject = z
     protection: protectionSchema.default(() => protectionSchema.parse({})),
     preview: previewDefaultsSchema.default(() => previewDefaultsSchema.parse({})),
     previewMeta: previewMetaSchema.optional(),
+    release: releaseSchema.optional(),
     /** Extra tags put on every taggable resource. */
     tags: z.record(z.string().regex(/^[A-Za-z0-9 _.:/=+@-]{1,128}$/), z.string().max(256)).default({}),
   })
@@ -290,6 +302,7 @@ export const stackConfigSchema = stackConfigObject.superRefine(crossFieldRules);
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type PreviewMeta = z.output<typeof previewMetaSchema>;
+export type ReleaseInfo = z.output<typeof releaseSchema>;
 export type PreviewDefaults = z.output<typeof previewDefaultsSchema>;
 export type DatabaseConfig = z.output<typeof databaseSchema>;
 export type CacheConfig = z.output<typeof cacheSchema>;
