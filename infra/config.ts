@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { maxVpcPrefixFor } from "./cidr.js";
 import { ConfigError } from "./errors.js";
 
 /** The Pulumi config namespace of this project's own keys. */
@@ -104,7 +105,17 @@ const networkSchema = z
     /** `perAz`: one NAT gateway per AZ; `single`: one shared; `none`: no outbound internet from private subnets. */
     nat: z.enum(["perAz", "single", "none"]),
   })
-  .strict();
+  .strict()
+  .superRefine((net, ctx) => {
+    const prefix = Number(net.cidr.split("/")[1]);
+    if (prefix > maxVpcPrefixFor(net.azs)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cidr"],
+        message: `a /${prefix} network is too small for ${net.azs} availability zones (use /${maxVpcPrefixFor(net.azs)} or larger)`,
+      });
+    }
+  });
 
 const databaseSchema = z
   .object({
@@ -127,8 +138,18 @@ const databaseSchema = z
     multiAz: z.boolean(),
     backupRetentionDays: z.number().int().min(0).max(35),
     deletionProtection: z.boolean(),
-    /** `rds-managed`: RDS keeps the master password in Secrets Manager; `generated`: a Pulumi secret. */
-    passwordManagement: z.enum(["rds-managed", "generated"]).default("rds-managed"),
+    /**
+     * `rds-managed`: RDS keeps the master password in Secrets Manager, rotates it, and the
+     * instances read it with their role; it never passes through config, state or outputs.
+     * (A `generated` mode was dropped: with no `random` provider plugin here, a password made
+     * with node:crypto at each program run would change on every update and break the apps.)
+     */
+    passwordManagement: z
+      .enum(["rds-managed"], {
+        message:
+          "must be rds-managed (RDS keeps the master password in Secrets Manager; a password generated at each program run would change on every update)",
+      })
+      .default("rds-managed"),
     databaseName: z
       .string()
       .regex(/^[a-z][a-z0-9_]{0,62}$/)
@@ -177,6 +198,14 @@ const tiersSchema = z
         message: "the scheduler runs at most one instance (exactly one Celery beat); set max to 1",
       });
     }
+    const s = tiers.scheduler;
+    if (s.max <= 1 && !(s.min === s.desired && s.desired === s.max)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["scheduler"],
+        message: `min, desired and max must be equal: 1 runs Celery beat, 0 pauses it (got ${s.min}/${s.desired}/${s.max})`,
+      });
+    }
     if (tiers.app.min < 1) {
       ctx.addIssue({ code: "custom", path: ["app", "min"], message: "at least one app server must run" });
     }
@@ -202,8 +231,16 @@ const deploySchema = z
     maxHealthyPercentage: z.number().int().min(100).max(200).default(200),
     /** Seconds a new instance gets before its health counts. */
     instanceWarmupSeconds: z.number().int().min(0).max(3600).default(120),
-    /** Seconds a worker gets to finish running tasks before it is terminated. */
-    workerDrainSeconds: z.number().int().min(0).max(7200).default(600),
+    /**
+     * Seconds a worker gets to finish running tasks before it is terminated (the timeout
+     * of its termination lifecycle hook: AWS allows 30 to 7200).
+     */
+    workerDrainSeconds: z
+      .number()
+      .int()
+      .min(30, { message: "must be at least 30 (the shortest lifecycle hook timeout AWS allows)" })
+      .max(7200, { message: "must be at most 7200 (the longest lifecycle hook timeout AWS allows)" })
+      .default(600),
     /** Roll a failed refresh back to the previous launch template version. */
     autoRollback: z.boolean().default(true),
   })
@@ -321,6 +358,9 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: z.Refinemen
     if (!c.tiers) need(["tiers"], `is required for a ${c.environment} environment`);
   }
   if (c.dnsZone && !c.domain) need(["domain"], "is required when dnsZone is set");
+  if (c.domain && !c.dnsZone) {
+    need(["dnsZone"], "is required when domain is set: the certificate is validated in this Route 53 zone");
+  }
   if (c.domain && c.dnsZone && !(c.domain === c.dnsZone || c.domain.endsWith(`.${c.dnsZone}`))) {
     need(["domain"], `must be inside dnsZone ${c.dnsZone}`);
   }
@@ -361,8 +401,26 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: z.Refinemen
   } else if (c.previewMeta) {
     need(["previewMeta"], "is only for preview stacks");
   }
-  if (c.environment === "previews" && (c.database || c.cache || c.tiers)) {
-    need(["environment"], "a previews base stack has no database, cache or tiers: previews bring their own");
+  const previewish = c.environment === "previews" || c.environment === "preview";
+  if (previewish && (c.database || c.cache || c.tiers)) {
+    need(
+      ["environment"],
+      `a ${c.environment} stack has no database, cache or tiers: each preview runs its own on one machine`,
+    );
+  }
+  if (previewish && !c.preview.domain) {
+    need(["preview", "domain"], "is required: each preview is served at https://<sha7>.<preview.domain>");
+  }
+  if (c.environment === "previews" && !c.dnsZone) {
+    need(["dnsZone"], "is required: the wildcard certificate of the previews is validated in this zone");
+  }
+  if (
+    c.environment === "previews" &&
+    c.preview.domain &&
+    c.dnsZone &&
+    !(c.preview.domain === c.dnsZone || c.preview.domain.endsWith(`.${c.dnsZone}`))
+  ) {
+    need(["preview", "domain"], `must be inside dnsZone ${c.dnsZone}`);
   }
 }
 
@@ -386,6 +444,28 @@ export function fromPulumiConfig(values: Record<string, unknown>): Record<string
   for (const [key, value] of Object.entries(values)) {
     if (key === REGION_KEY) out.region = value;
     else if (key.startsWith(`${CONFIG_NAMESPACE}:`)) out[key.slice(CONFIG_NAMESPACE.length + 1)] = value;
+  }
+  return out;
+}
+
+/**
+ * Pulumi hands structured config values (`flightdeck:network: {cidr: ...}`) to the
+ * program as JSON text (and scalars as text). Parse the values that look like JSON
+ * objects or arrays; leave the rest to the schema.
+ */
+export function decodeConfigValues(raw: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const trimmed = value.trimStart();
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+      try {
+        out[key] = JSON.parse(value);
+        continue;
+      } catch {
+        // Not JSON after all: let the schema report the value as it is.
+      }
+    }
+    out[key] = value;
   }
   return out;
 }

@@ -29,3 +29,29 @@ export function isPreviewStackName(stack: string): boolean {
 export function previewHost(sha: string, domain: string): string {
   return `${shortSha(sha)}.${domain}`;
 }
+
+/** ALB listener rule priorities run from 1 to 50000; the previews share one listener. */
+const RULE_PRIORITY_MAX = 50_000;
+
+/**
+ * The listener rule priority of a commit's preview, derived from its SHA so that every
+ * run of the program (and every machine) picks the same one without shared state.
+ * Two commits collide with probability 1/50000 per pair; AWS then refuses the second
+ * rule ("Priority is already in use") and that preview fails to create, visibly.
+ */
+export function previewRulePriority(sha: string): number {
+  return (Number.parseInt(shortSha(sha), 16) % RULE_PRIORITY_MAX) + 1;
+}
+
+/** The AWS partition of a region, for managed policy ARNs (`arn:<partition>:iam::aws:policy/...`). */
+export function awsPartition(region: string): string {
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("cn-")) return "aws-cn";
+  return "aws";
+}
+
+/**
+ * The IAM path of every role and instance profile flightdeck creates, so the CI
+ * role's IAM permissions can be limited to `role/flightdeck/*` (see the README).
+ */
+export const IAM_PATH = "/flightdeck/";
