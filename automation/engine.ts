@@ -159,3 +159,36 @@ export class EngineUnavailableError extends UserError {
     this.name = "EngineUnavailableError";
   }
 }
+
+/** The engine ran the update and it failed (a resource error, a program error). Exit code 1. */
+export class UpdateFailedError extends UserError {
+  readonly stackName: string;
+  readonly kind: UpdateKind;
+
+  constructor(stack: string, kind: UpdateKind, reason: string, cause?: unknown) {
+    super(`the ${kind} of '${stack}' failed: ${reason}`, {
+      tryMessage: `Read the errors above (or the operation's log), fix the cause, then run it again.`,
+      nextSteps: [`\`flightdeck history ${stack}\` shows what the stack ran before.`],
+      exitCode: ExitCode.failed,
+      cause,
+    });
+    this.name = "UpdateFailedError";
+    this.stackName = stack;
+    this.kind = kind;
+  }
+}
+
+/** Removing a stack that still has resources (Pulumi refuses it too). */
+export class StackNotEmptyError extends UserError {
+  readonly stackName: string;
+
+  constructor(stack: string, resourceCount?: number) {
+    const count = resourceCount === undefined ? "" : ` (${resourceCount})`;
+    super(`stack '${stack}' still has resources${count}; removal refused`, {
+      tryMessage: `Destroy it first (\`flightdeck preview down\` or \`pulumi destroy --stack ${stack}\`).`,
+      exitCode: ExitCode.failed,
+    });
+    this.name = "StackNotEmptyError";
+    this.stackName = stack;
+  }
+}
