@@ -1,0 +1,47 @@
+/**
+ * Cost per day for the status matrix and the dashboard, from the offline plan
+ * (flightdeck's own price table over the resources the real program would
+ * create under Pulumi's mock runtime).
+ *
+ * - Cached by what the cost depends on: the environment's config without the
+ *   release, image and preview metadata (every preview of one base config
+ *   costs the same, whatever its commit), so a backend of many previews
+ *   plans a handful of times, not once per stack.
+ * - One plan at a time: the mock runtime is process-wide state, and status
+ *   reads many stacks at once.
+ */
+import type { StackConfig } from "../infra/config.js";
+import type { OfflinePlanner } from "./wiring.js";
+
+export type CostPerDay = (stack: string, config: StackConfig) => Promise<number | undefined>;
+
+/** The part of a config the cost depends on, as a cache key. */
+export function costKey(config: StackConfig): string {
+  const { image: _image, release: _release, previewMeta: _meta, ...rest } = config;
+  return JSON.stringify(rest);
+}
+
+export function createCostPerDay(planner: OfflinePlanner, projectDir: string, now: () => Date): CostPerDay {
+  const cache = new Map<string, Promise<number | undefined>>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = queue.then(task, task);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return (stack, config) => {
+    const key = costKey(config);
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const commit = config.image.commit;
+    // A preview is planned as `plan preview --commit`, from the previews base config.
+    const target = config.environment === "preview" ? "preview" : stack;
+    if (target === "preview" && commit === undefined) return Promise.resolve(undefined);
+    const estimate = serial(async () => {
+      const plan = await planner({ projectDir, stack: target, now: now(), ...(commit ? { commit } : {}) });
+      return plan.cost.daily;
+    }).catch(() => undefined);
+    cache.set(key, estimate);
+    return estimate;
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Confirmation prompts. An approval is plain state that carries its own
+ * callbacks, so whoever shows it (a command, the dashboard) decides what
+ * approving and rejecting do. Keys are interpreted by the pure `confirmKey`,
+ * so the dashboard can route keys to a prompt through its one input handler
+ * (no keystroke is lost while a second handler subscribes).
+ *
+ * A production action needs the stack name typed; other actions a `y`.
+ */
+import { Box, Text, useApp, useInput, useStdin } from "ink";
+import { useEffect, useRef, useState } from "react";
+import { tint } from "./OperationView.js";
+
+export interface Approval {
+  /** What will happen, one line. */
+  title: string;
+  /** Further lines (what changes, what is destroyed). */
+  details?: string[];
+  /** When set, this exact text (the stack name) must be typed; otherwise `y` approves. */
+  typeToConfirm?: string;
+  onApprove: () => void;
+  onReject: () => void;
+}
+
+/** What has been typed so far. */
+export interface AnswerState {
+  answer: string;
+  mismatch: boolean;
+}
+
+export const NO_ANSWER: AnswerState = { answer: "", mismatch: false };
+
+export interface KeyInfo {
+  return: boolean;
+  escape: boolean;
+  backspace: boolean;
+  delete: boolean;
+  ctrl: boolean;
+  meta: boolean;
+}
+
+/** Pure decision: does the typed answer approve? */
+export function answerApproves(approval: Pick<Approval, "typeToConfirm">, answer: string): boolean {
+  if (approval.typeToConfirm !== undefined) return answer.trim() === approval.typeToConfirm;
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+/** Pure: the next answer state after a key, and the decision when the key makes one. */
+export function confirmKey(
+  approval: Pick<Approval, "typeToConfirm">,
+  state: AnswerState,
+  input: string,
+  key: KeyInfo,
+): { state: AnswerState; decision?: boolean } {
+  if (key.escape || (key.ctrl && input === "c")) return { state, decision: false };
+  if (approval.typeToConfirm === undefined) {
+    if (input.toLowerCase() === "y") return { state, decision: true };
+    if (input.toLowerCase() === "n" || key.return) return { state, decision: false };
+    return { state };
+  }
+  if (key.return) {
+    return answerApproves(approval, state.answer)
+      ? { state, decision: true }
+      : { state: { answer: "", mismatch: true } };
+  }
+  if (key.backspace || key.delete) return { state: { answer: state.answer.slice(0, -1), mismatch: false } };
+  if (input && !key.ctrl && !key.meta) return { state: { answer: state.answer + input, mismatch: false } };
+  return { state };
+}
+
+/** Pure presentation of a prompt and what has been typed. */
+export function ConfirmPrompt({
+  approval,
+  answer,
+  color,
+}: {
+  approval: Approval;
+  answer: AnswerState;
+  color: boolean;
+}) {
+  const typed = approval.typeToConfirm !== undefined;
+  return (
+    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+      <Text bold color={tint(color, "yellow")}>
+        {approval.title}
+      </Text>
+      {(approval.details ?? []).map((d) => (
+        <Text key={d}>{d}</Text>
+      ))}
+      {typed ? (
+        <>
+          <Text>
+            Type <Text bold>{approval.typeToConfirm}</Text> to confirm (Esc to cancel): {answer.answer}
+            <Text inverse> </Text>
+          </Text>
+          {answer.mismatch ? (
+            <Text color={tint(color, "red")}>That is not '{approval.typeToConfirm}'. Try again, or Esc.</Text>
+          ) : null}
+        </>
+      ) : (
+        <Text>Continue? (y/N)</Text>
+      )}
+    </Box>
+  );
+}
+
+export interface ConfirmRootProps {
+  title: string;
+  details?: string[];
+  typeToConfirm?: string;
+  color: boolean;
+  onDecided: (approved: boolean) => void;
+}
+
+/** A standalone prompt for a command: the answer is reported, then the one `exit()` ends the app. */
+export function ConfirmRoot({ title, details, typeToConfirm, color, onDecided }: ConfirmRootProps) {
+  const { exit } = useApp();
+  const { isRawModeSupported } = useStdin();
+  const [decision, setDecision] = useState<boolean | undefined>(undefined);
+  // A ref as well as state: a pasted name and Enter arrive before React re-renders.
+  const answerRef = useRef<AnswerState>(NO_ANSWER);
+  const [answer, setAnswer] = useState<AnswerState>(NO_ANSWER);
+  const approval: Approval = {
+    title,
+    ...(details === undefined ? {} : { details }),
+    ...(typeToConfirm === undefined ? {} : { typeToConfirm }),
+    onApprove: () => setDecision(true),
+    onReject: () => setDecision(false),
+  };
+  useInput(
+    (input, key) => {
+      const next = confirmKey(approval, answerRef.current, input, key);
+      answerRef.current = next.state;
+      setAnswer(next.state);
+      if (next.decision !== undefined) setDecision(next.decision);
+    },
+    { isActive: isRawModeSupported === true && decision === undefined },
+  );
+  const reported = useRef(false);
+  useEffect(() => {
+    if (decision === undefined || reported.current) return;
+    reported.current = true;
+    onDecided(decision);
+    exit();
+  }, [decision, exit, onDecided]);
+  if (decision !== undefined) return <Text>{decision ? "Confirmed." : "Cancelled."}</Text>;
+  return <ConfirmPrompt approval={approval} answer={answer} color={color} />;
+}

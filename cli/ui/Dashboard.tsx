@@ -1,0 +1,521 @@
+/**
+ * The dashboard: one row per environment and preview, refreshing, with keys to
+ * deploy, promote, roll back, open a preview for a recent commit, destroy a
+ * preview, show history and quit.
+ *
+ * Screens are one piece of state (`Screen`); approvals and pickers carry their
+ * own callbacks; every async result lands through functional updates or refs,
+ * so nothing reads stale state. The only `exit()` is in `Dashboard`'s effect.
+ */
+
+import { Box, Text, useApp, useInput, useStdin, useStdout } from "ink";
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import type { HistoryEntry, StackStatus } from "../../automation/api.js";
+import type { FlightdeckEvent } from "../../automation/events.js";
+import { clockTime, fitTable, formatAgo, formatHistory, STATUS_HEADER, short, statusRow } from "../format.js";
+import { type AnswerState, type Approval, ConfirmPrompt, confirmKey, NO_ANSWER } from "./Confirm.js";
+import { OperationView, tint, useNow } from "./OperationView.js";
+import { createOperationStore, type OperationStore } from "./store.js";
+
+export interface CommitChoice {
+  sha: string;
+  subject: string;
+  author?: string;
+  date?: string;
+}
+
+export type DashboardAction =
+  | { kind: "deploy"; env: string; commit: string }
+  | { kind: "promote"; from: string; to: string }
+  | { kind: "rollback"; env: string; commit: string }
+  | { kind: "preview up"; commit: string }
+  | { kind: "preview down"; ref: string };
+
+export interface DashboardProps {
+  loadStatus: () => Promise<StackStatus[]>;
+  loadHistory: (env: string) => Promise<HistoryEntry[]>;
+  recentCommits: () => Promise<CommitChoice[]>;
+  /** Runs an operation, reporting its events; rejects with its error. */
+  runAction: (
+    action: DashboardAction,
+    onEvent: (event: FlightdeckEvent) => void,
+    signal: AbortSignal,
+  ) => Promise<unknown>;
+  /** One or a few lines for an error (the top-level handler's wording). */
+  describeError: (error: unknown) => string;
+  /** Second Ctrl-C while an operation runs: leave at once (the caller says what may be pending). */
+  onHardExit: (stack: string | undefined) => void;
+  clock: () => Date;
+  color: boolean;
+  refreshMs: number;
+}
+
+export interface PickerChoice {
+  label: string;
+  value: string;
+}
+
+export type Screen =
+  | { name: "list" }
+  | { name: "history"; env: string; entries?: HistoryEntry[]; error?: string }
+  | { name: "pick"; title: string; choices: PickerChoice[]; index: number; onPick: (value: string) => void }
+  | { name: "confirm"; approval: Approval; answer: AnswerState }
+  | { name: "operation"; title: string; store: OperationStore; controller: AbortController; done: boolean };
+
+/** The environments in promotion order: `p` promotes the selected one to the next. */
+export const PROMOTION_CHAIN = ["testing", "staging", "production"] as const;
+
+export function promotionTarget(stack: string): string | undefined {
+  const i = (PROMOTION_CHAIN as readonly string[]).indexOf(stack);
+  return i >= 0 && i < PROMOTION_CHAIN.length - 1 ? PROMOTION_CHAIN[i + 1] : undefined;
+}
+
+/** Rollback candidates: commits with a successful update in this history, newest first, once each. */
+export function rollbackChoices(
+  entries: readonly HistoryEntry[],
+  now: Date,
+  current?: string,
+): PickerChoice[] {
+  const seen = new Set<string>();
+  const choices: PickerChoice[] = [];
+  for (const e of entries) {
+    if (e.result !== "succeeded" || !e.commit || seen.has(e.commit) || e.commit === current) continue;
+    seen.add(e.commit);
+    const by = e.actor ? ` by ${e.actor}` : "";
+    choices.push({
+      label:
+        `${short(e.commit)}  ${formatAgo(e.endTime ?? e.startTime, now)}${by}  ${e.imageId ?? ""}`.trimEnd(),
+      value: e.commit,
+    });
+  }
+  return choices;
+}
+
+export function commitChoices(commits: readonly CommitChoice[]): PickerChoice[] {
+  return commits.map((c) => ({
+    label: `${short(c.sha)}  ${c.subject}${c.author ? `  (${c.author})` : ""}`,
+    value: c.sha,
+  }));
+}
+
+export const HELP_LINE =
+  "↑/↓ move · enter history · d deploy · p promote · r roll back · n new preview · x destroy preview · g refresh · q quit";
+
+function isProduction(row: StackStatus | undefined, stack: string): boolean {
+  return row?.environment === "production" || stack === "production";
+}
+
+function actionTitle(action: DashboardAction): string {
+  switch (action.kind) {
+    case "deploy":
+      return `deploy ${short(action.commit)} to ${action.env}`;
+    case "promote":
+      return `promote ${action.from} to ${action.to}`;
+    case "rollback":
+      return `roll ${action.env} back to ${short(action.commit)}`;
+    case "preview up":
+      return `open a preview of ${short(action.commit)}`;
+    case "preview down":
+      return `destroy ${action.ref}`;
+  }
+}
+
+function actionStack(action: DashboardAction): string | undefined {
+  switch (action.kind) {
+    case "deploy":
+    case "rollback":
+      return action.env;
+    case "promote":
+      return action.to;
+    case "preview down":
+      return action.ref;
+    case "preview up":
+      return undefined;
+  }
+}
+
+/** Columns the dashboard drops first when the terminal is narrow (the detail line still shows them). */
+const DROP_ORDER = ["IMAGE", "BRANCH", "URL", "EXPIRES", "COST/DAY", "LAST UPDATE", "COMMIT"];
+
+function StatusTable({
+  rows,
+  selected,
+  now,
+  color,
+}: {
+  rows: StackStatus[];
+  selected: number;
+  now: Date;
+  color: boolean;
+}) {
+  const { stdout } = useStdout();
+  const width = Math.max(40, (stdout.columns || 80) - 3);
+  const { lines } = fitTable(
+    STATUS_HEADER,
+    rows.map((r) => statusRow(r, now)),
+    width,
+    DROP_ORDER,
+  );
+  const current = rows[selected];
+  return (
+    <Box flexDirection="column">
+      <Text bold>{`  ${lines[0] ?? ""}`}</Text>
+      {lines.slice(1).map((line, i) => {
+        const row = rows[i];
+        const failed = row?.lastUpdate?.result === "failed";
+        return (
+          <Text
+            key={row?.stack ?? i}
+            wrap="truncate-end"
+            inverse={i === selected && color}
+            color={tint(color, failed ? "red" : row?.environment === "preview" ? "cyan" : "white")}
+          >
+            {i === selected ? "› " : "  "}
+            {line}
+          </Text>
+        );
+      })}
+      {current ? (
+        <Text wrap="truncate-end" dimColor>
+          {detailLine(current)}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
+
+/** Everything about the selected row on one line, whatever columns the width allowed. */
+export function detailLine(row: StackStatus): string {
+  return [
+    row.stack,
+    row.commit ? `commit ${short(row.commit)}` : undefined,
+    row.branch ? `branch ${row.branch}` : undefined,
+    row.imageId ? `image ${row.imageId}` : undefined,
+    row.url,
+    row.expiresAt ? `expires ${row.expiresAt}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+function Picker({ screen }: { screen: Extract<Screen, { name: "pick" }> }) {
+  return (
+    <Box flexDirection="column">
+      <Text bold>{screen.title}</Text>
+      {screen.choices.map((c, i) => (
+        <Text key={c.value} inverse={i === screen.index}>
+          {i === screen.index ? "› " : "  "}
+          {c.label}
+        </Text>
+      ))}
+      <Text dimColor>↑/↓ move · enter choose · esc back</Text>
+    </Box>
+  );
+}
+
+function OperationScreen({
+  screen,
+  clock,
+  color,
+}: {
+  screen: Extract<Screen, { name: "operation" }>;
+  clock: () => Date;
+  color: boolean;
+}) {
+  const snapshot = useSyncExternalStore(screen.store.subscribe, screen.store.getSnapshot);
+  const now = useNow(!screen.done, clock);
+  return (
+    <Box flexDirection="column">
+      <OperationView
+        state={snapshot.view}
+        now={now}
+        color={color}
+        {...(snapshot.error === undefined ? {} : { error: snapshot.error })}
+      />
+      <Text dimColor>{screen.done ? "Press any key to go back." : "Ctrl-C cancels the update."}</Text>
+    </Box>
+  );
+}
+
+export function Dashboard(props: DashboardProps) {
+  const {
+    loadStatus,
+    loadHistory,
+    recentCommits,
+    runAction,
+    describeError,
+    onHardExit,
+    clock,
+    color,
+    refreshMs,
+  } = props;
+  const { exit } = useApp();
+  const { isRawModeSupported } = useStdin();
+  const [loaded, setLoaded] = useState(false);
+  const [refreshedAt, setRefreshedAt] = useState<Date | undefined>(undefined);
+  // Rows, selection and screen live in refs as well as state: keys can arrive faster than renders,
+  // and the input handler must act on the latest values, never on those of an older render.
+  const rowsRef = useRef<StackStatus[]>([]);
+  const selectedRef = useRef(0);
+  const screenRef = useRef<Screen>({ name: "list" });
+  const [rows, setRowsState] = useState<StackStatus[]>([]);
+  const [selected, setSelectedState] = useState(0);
+  const [screen, setScreenState] = useState<Screen>({ name: "list" });
+  const setRows = useCallback((next: StackStatus[]) => {
+    rowsRef.current = next;
+    setRowsState(next);
+  }, []);
+  const setSelected = useCallback((update: (i: number) => number) => {
+    selectedRef.current = update(selectedRef.current);
+    setSelectedState(selectedRef.current);
+  }, []);
+  const setScreen = useCallback((update: Screen | ((s: Screen) => Screen)) => {
+    screenRef.current = typeof update === "function" ? update(screenRef.current) : update;
+    setScreenState(screenRef.current);
+  }, []);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [quitting, setQuitting] = useState(false);
+  const mounted = useRef(true);
+  const loading = useRef(false);
+  const interrupts = useRef(0);
+  const now = useNow(true, clock, 1000);
+
+  const refresh = useCallback(async () => {
+    if (loading.current) return;
+    loading.current = true;
+    try {
+      const next = await loadStatus();
+      if (!mounted.current) return;
+      setRows(next);
+      setSelected((i) => Math.min(i, Math.max(0, next.length - 1)));
+      setRefreshedAt(clock());
+      setLoaded(true);
+    } catch (error) {
+      if (mounted.current) setNotice(describeError(error));
+    } finally {
+      loading.current = false;
+    }
+  }, [loadStatus, clock, describeError, setRows, setSelected]);
+
+  useEffect(() => {
+    mounted.current = true;
+    void refresh();
+    const timer = setInterval(() => void refresh(), refreshMs);
+    return () => {
+      mounted.current = false;
+      clearInterval(timer);
+    };
+  }, [refresh, refreshMs]);
+
+  // The one place the dashboard ends.
+  useEffect(() => {
+    if (quitting) exit();
+  }, [quitting, exit]);
+
+  const back = useCallback(() => setScreen({ name: "list" }), [setScreen]);
+
+  const start = useCallback(
+    (action: DashboardAction) => {
+      const store = createOperationStore();
+      const controller = new AbortController();
+      interrupts.current = 0;
+      setNotice(undefined);
+      setScreen({ name: "operation", title: actionTitle(action), store, controller, done: false });
+      const finish = () =>
+        setScreen((s) => (s.name === "operation" && s.store === store ? { ...s, done: true } : s));
+      runAction(action, store.dispatch, controller.signal).then(
+        () => {
+          store.end();
+          finish();
+        },
+        (error: unknown) => {
+          store.end(describeError(error));
+          finish();
+        },
+      );
+    },
+    [runAction, describeError, setScreen],
+  );
+
+  /** Run now, or first ask: production actions need the stack name typed. */
+  const confirmThenStart = useCallback(
+    (action: DashboardAction, production: boolean, destroys: boolean) => {
+      if (!production && !destroys) return start(action);
+      const stack = actionStack(action);
+      setScreen({
+        name: "confirm",
+        answer: NO_ANSWER,
+        approval: {
+          title: `${production ? "PRODUCTION: " : ""}${actionTitle(action)}?`,
+          ...(destroys ? { details: ["Its resources and data are destroyed and the stack removed."] } : {}),
+          ...(production && stack ? { typeToConfirm: stack } : {}),
+          onApprove: () => start(action),
+          onReject: () => {
+            setNotice("Cancelled.");
+            setScreen({ name: "list" });
+          },
+        },
+      });
+    },
+    [start, setScreen],
+  );
+
+  const pick = useCallback(
+    async (title: string, load: () => Promise<PickerChoice[]>, onPick: (value: string) => void) => {
+      try {
+        const choices = await load();
+        if (!mounted.current) return;
+        if (choices.length === 0) return setNotice(`${title}: nothing to choose from.`);
+        setScreen({ name: "pick", title, choices, index: 0, onPick });
+      } catch (error) {
+        if (mounted.current) setNotice(describeError(error));
+      }
+    },
+    [describeError, setScreen],
+  );
+
+  const showHistory = useCallback(
+    (env: string) => {
+      setScreen({ name: "history", env });
+      loadHistory(env).then(
+        (entries) => setScreen((s) => (s.name === "history" && s.env === env ? { ...s, entries } : s)),
+        (error: unknown) =>
+          setScreen((s) =>
+            s.name === "history" && s.env === env ? { ...s, error: describeError(error) } : s,
+          ),
+      );
+    },
+    [loadHistory, describeError, setScreen],
+  );
+
+  const onListKey = (
+    input: string,
+    key: { upArrow: boolean; downArrow: boolean; return: boolean; escape: boolean; ctrl: boolean },
+  ) => {
+    const rows = rowsRef.current;
+    const row = rows[selectedRef.current];
+    if (input === "q" || key.escape || (key.ctrl && input === "c")) return setQuitting(true);
+    if (key.upArrow || input === "k") return setSelected((i) => Math.max(0, i - 1));
+    if (key.downArrow || input === "j") return setSelected((i) => Math.min(rows.length - 1, i + 1));
+    if (input === "g") return void refresh();
+    if (input === "n") {
+      return void pick(
+        "Open a preview of which commit?",
+        async () => commitChoices(await recentCommits()),
+        (sha) => start({ kind: "preview up", commit: sha }),
+      );
+    }
+    if (!row) return setNotice("No stack selected.");
+    const env = row.stack;
+    const preview = row.environment === "preview";
+    if (key.return || input === "h") return showHistory(env);
+    if (input === "d") {
+      if (preview || row.environment === "previews")
+        return setNotice("Previews are opened with n, not deployed.");
+      return void pick(
+        `Deploy which commit to ${env}?`,
+        async () => commitChoices(await recentCommits()),
+        (sha) => confirmThenStart({ kind: "deploy", env, commit: sha }, isProduction(row, env), false),
+      );
+    }
+    if (input === "p") {
+      const to = promotionTarget(env);
+      if (!to) return setNotice(`Nothing to promote ${env} to (order: ${PROMOTION_CHAIN.join(" → ")}).`);
+      const target = rows.find((r) => r.stack === to);
+      return confirmThenStart({ kind: "promote", from: env, to }, isProduction(target, to), false);
+    }
+    if (input === "r") {
+      if (preview) return setNotice("Previews are not rolled back: open a preview of the other commit.");
+      return void pick(
+        `Roll ${env} back to which commit?`,
+        async () => rollbackChoices(await loadHistory(env), clock(), row.commit),
+        (sha) => confirmThenStart({ kind: "rollback", env, commit: sha }, isProduction(row, env), false),
+      );
+    }
+    if (input === "x") {
+      if (!preview) return setNotice("Only previews are destroyed from here (x on a preview row).");
+      return confirmThenStart({ kind: "preview down", ref: env }, false, true);
+    }
+  };
+
+  useInput(
+    (input, key) => {
+      const screen = screenRef.current;
+      switch (screen.name) {
+        case "list":
+          return onListKey(input, key);
+        case "history":
+          if (key.escape || key.return || input === "q" || input === "h" || key.backspace) return back();
+          if (key.ctrl && input === "c") return setQuitting(true);
+          return;
+        case "pick":
+          if (key.escape || input === "q") return back();
+          if (key.upArrow || input === "k") {
+            return setScreen({ ...screen, index: Math.max(0, screen.index - 1) });
+          }
+          if (key.downArrow || input === "j") {
+            return setScreen({ ...screen, index: Math.min(screen.choices.length - 1, screen.index + 1) });
+          }
+          if (key.return) {
+            const choice = screen.choices[screen.index];
+            if (choice) screen.onPick(choice.value);
+          }
+          return;
+        case "confirm": {
+          const next = confirmKey(screen.approval, screen.answer, input, key);
+          if (next.decision === true) return screen.approval.onApprove();
+          if (next.decision === false) return screen.approval.onReject();
+          return setScreen({ ...screen, answer: next.state });
+        }
+        case "operation":
+          if (key.ctrl && input === "c") {
+            interrupts.current++;
+            if (interrupts.current === 1) return screen.controller.abort();
+            return onHardExit(screen.store.getSnapshot().view.stack);
+          }
+          if (screen.done) {
+            back();
+            void refresh();
+          }
+          return;
+      }
+    },
+    { isActive: isRawModeSupported === true },
+  );
+
+  if (screen.name === "operation") return <OperationScreen screen={screen} clock={clock} color={color} />;
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        flightdeck{" "}
+        <Text dimColor>
+          {refreshedAt ? `· refreshed ${clockTime(refreshedAt.toISOString())}` : "· loading…"}
+        </Text>
+      </Text>
+      {screen.name === "history" ? (
+        <Box flexDirection="column">
+          <Text bold>History of {screen.env}</Text>
+          {screen.error ? (
+            <Text color={tint(color, "red")}>{screen.error}</Text>
+          ) : screen.entries ? (
+            <Text>{formatHistory(screen.env, screen.entries, now)}</Text>
+          ) : (
+            <Text dimColor>loading…</Text>
+          )}
+          <Text dimColor>esc back</Text>
+        </Box>
+      ) : screen.name === "pick" ? (
+        <Picker screen={screen} />
+      ) : screen.name === "confirm" ? (
+        <ConfirmPrompt approval={screen.approval} answer={screen.answer} color={color} />
+      ) : loaded && rows.length === 0 ? (
+        <Text>{"No stacks yet: press n to open a preview, or run `flightdeck deploy <env>`."}</Text>
+      ) : (
+        <StatusTable rows={rows} selected={selected} now={now} color={color} />
+      )}
+      {notice ? <Text color={tint(color, "yellow")}>{notice}</Text> : null}
+      {screen.name === "list" ? <Text dimColor>{HELP_LINE}</Text> : null}
+      {!isRawModeSupported ? <Text dimColor>(keys need a terminal)</Text> : null}
+    </Box>
+  );
+}

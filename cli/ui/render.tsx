@@ -1,0 +1,54 @@
+/**
+ * Mounting the Ink screens for a command. Loaded only on the interactive
+ * paths (`cli/run.ts` imports it dynamically), so CI and `--help` never load
+ * ink or react.
+ */
+import { render } from "ink";
+import { ConfirmRoot } from "./Confirm.js";
+import { Dashboard, type DashboardProps } from "./Dashboard.js";
+import { OperationApp } from "./OperationView.js";
+import type { OperationStore } from "./store.js";
+
+export interface InkStreams {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+}
+
+function options(streams: InkStreams) {
+  // Ctrl-C is ours (first cancels, second quits), and console output must not be captured.
+  return { ...streams, exitOnCtrlC: false, patchConsole: false };
+}
+
+/** Ask for confirmation; resolves true when approved. */
+export async function askConfirmation(
+  streams: InkStreams,
+  prompt: { title: string; details?: string[]; typeToConfirm?: string; color: boolean },
+): Promise<boolean> {
+  let approved = false;
+  const app = render(
+    <ConfirmRoot
+      {...prompt}
+      onDecided={(decision) => {
+        approved = decision;
+      }}
+    />,
+    options(streams),
+  );
+  await app.waitUntilExit();
+  return approved;
+}
+
+/** Show an operation live until its store ends; returns once the final frame is drawn. */
+export function renderOperation(
+  streams: InkStreams,
+  props: { store: OperationStore; color: boolean; clock: () => Date; onInterrupt: () => void },
+): { done: Promise<void> } {
+  const app = render(<OperationApp {...props} />, options(streams));
+  return { done: app.waitUntilExit().then(() => undefined) };
+}
+
+export async function renderDashboard(streams: InkStreams, props: DashboardProps): Promise<void> {
+  const app = render(<Dashboard {...props} />, options(streams));
+  await app.waitUntilExit();
+}
