@@ -100,13 +100,7 @@ export interface ResultEvent extends Base {
 }
 
 export type FlightdeckEvent =
-  | StartEvent
-  | StepEvent
-  | GuardEvent
-  | ResourceEvent
-  | DiagnosticEvent
-  | ItemEvent
-  | ResultEvent;
+  StartEvent | StepEvent | GuardEvent | ResourceEvent | DiagnosticEvent | ItemEvent | ResultEvent;
 export type EventType = FlightdeckEvent["type"];
 
 /** An event before the emitter stamps it. */

@@ -31,8 +31,9 @@ function LogLineView({ line, color }: { line: LogLine; color: boolean }) {
       return (
         <Text>
           {at}
-          <Text color={tint(color, line.allowed ? "green" : "red")}>{line.allowed ? "✔" : "✘"}</Text> guard{" "}
-          {line.guard}: {line.reason}
+          <Text color={tint(color, line.allowed ? "green" : "red")}>
+            {line.allowed ? "✔" : "✘"}
+          </Text> guard {line.guard}: {line.reason}
         </Text>
       );
     case "resource": {

@@ -25,7 +25,7 @@ export class Capture extends EventEmitter {
   };
   /** What was written, without terminal escape sequences. */
   plain(): string {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes is the point
+    // eslint-disable-next-line no-control-regex -- stripping ANSI escapes is the point
     return this.text.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g, "");
   }
 }

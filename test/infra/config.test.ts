@@ -8,7 +8,7 @@ import {
 import { ConfigError } from "../../infra/errors.js";
 import { EXAMPLE_STACKS, exampleInput } from "./fixtures.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: the cases break arbitrary nested fields of a parsed YAML document
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the cases break arbitrary nested fields of a parsed YAML document
 type Mutable = Record<string, any>;
 
 /** Parse a broken copy of an example config and return the problems it reports. */
