@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { CacheConfig } from "../config.js";
+import { createFleetOnlySecurityGroup } from "./security.js";
 
 export const CACHE_PORT = 6379;
 
@@ -34,7 +35,13 @@ export class Cache extends pulumi.ComponentResource {
 
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flightdeck:env:Cache", name, {}, opts);
-    const sg = createSecurityGroup(this, name, args);
+    const sg = createFleetOnlySecurityGroup(this, `${name}-sg`, {
+      vpcId: args.vpcId,
+      service: args.config.engine,
+      port: CACHE_PORT,
+      clientSecurityGroupId: args.clientSecurityGroupId,
+      tags: args.tags,
+    });
     const subnets = createSubnetGroup(this, name, args);
     const group = createReplicationGroup(this, name, args, sg, subnets);
 
@@ -43,28 +50,6 @@ export class Cache extends pulumi.ComponentResource {
     this.securityGroupId = sg.id;
     this.registerOutputs({ primaryEndpoint: this.primaryEndpoint, securityGroupId: this.securityGroupId });
   }
-}
-
-function createSecurityGroup(parent: pulumi.Resource, name: string, args: CacheArgs): aws.ec2.SecurityGroup {
-  return new aws.ec2.SecurityGroup(
-    `${name}-sg`,
-    {
-      description: `${args.config.engine} from the fleet only`,
-      vpcId: args.vpcId,
-      ingress: [
-        {
-          description: "From the fleet",
-          protocol: "tcp",
-          fromPort: CACHE_PORT,
-          toPort: CACHE_PORT,
-          securityGroups: [args.clientSecurityGroupId],
-        },
-      ],
-      egress: [],
-      tags: { ...args.tags, Name: `${name}-sg` },
-    },
-    { parent },
-  );
 }
 
 function createSubnetGroup(

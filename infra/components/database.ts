@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseConfig } from "../config.js";
+import { createFleetOnlySecurityGroup } from "./security.js";
 
 export interface DatabaseArgs {
   config: DatabaseConfig;
@@ -76,7 +77,13 @@ export class Database extends pulumi.ComponentResource {
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flightdeck:env:Database", name, {}, opts);
-    const sg = createSecurityGroup(this, name, args);
+    const sg = createFleetOnlySecurityGroup(this, `${name}-sg`, {
+      vpcId: args.vpcId,
+      service: args.config.engine,
+      port: enginePort(args.config.engine),
+      clientSecurityGroupId: args.clientSecurityGroupId,
+      tags: args.tags,
+    });
     const subnets = createSubnetGroup(this, name, args);
     const db = createInstance(this, name, args, sg, subnets);
 
@@ -88,34 +95,6 @@ export class Database extends pulumi.ComponentResource {
     this.databaseName = args.config.databaseName;
     this.registerOutputs({ address: this.address, port: this.port, securityGroupId: this.securityGroupId });
   }
-}
-
-function createSecurityGroup(
-  parent: pulumi.Resource,
-  name: string,
-  args: DatabaseArgs,
-): aws.ec2.SecurityGroup {
-  const port = enginePort(args.config.engine);
-  return new aws.ec2.SecurityGroup(
-    `${name}-sg`,
-    {
-      description: `${args.config.engine} from the fleet only`,
-      vpcId: args.vpcId,
-      ingress: [
-        {
-          description: "From the fleet",
-          protocol: "tcp",
-          fromPort: port,
-          toPort: port,
-          securityGroups: [args.clientSecurityGroupId],
-        },
-      ],
-      // A database starts no connections of its own.
-      egress: [],
-      tags: { ...args.tags, Name: `${name}-sg` },
-    },
-    { parent },
-  );
 }
 
 function createSubnetGroup(parent: pulumi.Resource, name: string, args: DatabaseArgs): aws.rds.SubnetGroup {

@@ -9,6 +9,7 @@
  * money but cannot be priced (a type missing from the table, a size the plan
  * does not know) is listed in `unpriced`, never counted as zero.
  */
+import { array, get, num, str } from "../inputs.js";
 import type { ResourceRecord } from "../resources.js";
 import {
   type CacheEngine,
@@ -198,7 +199,7 @@ function isCloudResource(type: string): boolean {
 
 function priceAutoScalingGroup(record: ResourceRecord, ctx: Context): Priced {
   const desired = num(record.inputs.desiredCapacity) ?? num(record.inputs.minSize);
-  const templateId = str(get(record.inputs, ["launchTemplate", "id"]));
+  const templateId = str(get(record.inputs, "launchTemplate", "id"));
   const template = templateId === undefined ? undefined : ctx.byId.get(templateId);
   if (desired === undefined) {
     return unpricedOnly(record, "instances", "desired capacity is unknown in the plan");
@@ -214,9 +215,9 @@ function priceAutoScalingGroup(record: ResourceRecord, ctx: Context): Priced {
     add(out, instanceLine(record, instanceType, desired, ctx));
   }
   for (const [index, mapping] of array(template.inputs.blockDeviceMappings).entries()) {
-    const size = num(get(mapping, ["ebs", "volumeSize"]));
-    const volumeType = str(get(mapping, ["ebs", "volumeType"]));
-    const device = str(get(mapping, ["deviceName"])) ?? `device ${index}`;
+    const size = num(get(mapping, "ebs", "volumeSize"));
+    const volumeType = str(get(mapping, "ebs", "volumeType"));
+    const device = str(get(mapping, "deviceName")) ?? `device ${index}`;
     if (size === undefined) {
       out.unpriced.push(unpriced(record, `EBS volume ${device}`, "the volume size comes from the image"));
       continue;
@@ -235,17 +236,17 @@ function priceInstance(record: ResourceRecord, ctx: Context): Priced {
     add(out, instanceLine(record, instanceType, 1, ctx));
   }
   const root = record.inputs.rootBlockDevice;
-  const size = num(get(root, ["volumeSize"]));
+  const size = num(get(root, "volumeSize"));
   if (size === undefined) {
     out.unpriced.push(unpriced(record, "root volume", "the root volume size comes from the image"));
   } else {
-    add(out, volumeLine(record, str(get(root, ["volumeType"])), size, ctx, " (root)"));
+    add(out, volumeLine(record, str(get(root, "volumeType")), size, ctx, " (root)"));
   }
   for (const device of array(record.inputs.ebsBlockDevices)) {
-    const extra = num(get(device, ["volumeSize"]));
-    const name = str(get(device, ["deviceName"])) ?? "extra volume";
+    const extra = num(get(device, "volumeSize"));
+    const name = str(get(device, "deviceName")) ?? "extra volume";
     if (extra === undefined) out.unpriced.push(unpriced(record, `EBS ${name}`, "its size is unknown"));
-    else add(out, volumeLine(record, str(get(device, ["volumeType"])), extra, ctx, ` (${name})`));
+    else add(out, volumeLine(record, str(get(device, "volumeType")), extra, ctx, ` (${name})`));
   }
   if (record.inputs.associatePublicIpAddress === true) {
     out.lines.push(line(record, "public IPv4 address", 1, ctx.prices.publicIpv4Hour));
@@ -267,7 +268,7 @@ function priceEbsVolume(record: ResourceRecord, ctx: Context): Priced {
  * awsx's defaults apply when they are not set: three AZs, one NAT per AZ.
  */
 function priceAwsxVpc(record: ResourceRecord, ctx: Context): Priced {
-  const strategy = str(get(record.inputs, ["natGateways", "strategy"])) ?? "OnePerAz";
+  const strategy = str(get(record.inputs, "natGateways", "strategy")) ?? "OnePerAz";
   const azs = vpcAzCount(record);
   let gateways: number;
   if (strategy === "None") gateways = 0;
@@ -475,25 +476,4 @@ function unpriced(record: ResourceRecord, item: string, reason: string): Unprice
 
 function unpricedOnly(record: ResourceRecord, item: string, reason: string): Priced {
   return { lines: [], unpriced: [unpriced(record, item, reason)] };
-}
-
-function get(value: unknown, path: readonly string[]): unknown {
-  let current = value;
-  for (const key of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
-
-function num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
-}
-
-function array(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
 }

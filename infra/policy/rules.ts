@@ -7,6 +7,7 @@
  * it does not understand: a missing or unknown setting counts as not compliant
  * when the rule needs it set (e.g. `storageEncrypted` must be `true`).
  */
+import { array, get, isTrue, num, str, strings } from "../inputs.js";
 import type { ResourceRecord } from "../resources.js";
 import { RESOURCE_TAGS } from "../tags.js";
 
@@ -516,29 +517,4 @@ export function evaluatePolicies(
 
 export function mandatoryOnly(results: readonly PolicyResult[]): PolicyResult[] {
   return results.filter((r) => r.level === "mandatory");
-}
-
-/** `true`, or the string `"true"` some AWS provider inputs take instead of a boolean. */
-function isTrue(value: unknown): boolean {
-  return value === true || value === "true";
-}
-
-function get(value: unknown, key: string): unknown {
-  return value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
-}
-
-function num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value.length > 0 ? value : undefined;
-}
-
-function array(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function strings(value: unknown): string[] {
-  return array(value).filter((v): v is string => typeof v === "string");
 }
