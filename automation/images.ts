@@ -44,7 +44,8 @@ export function missingImage(commit: string, region: string): UserError {
     nextSteps: [
       `The lookup: images owned by this account tagged ${IMAGE_TAGS.commit}=${commit}, newest first.`,
     ],
-    exitCode: ExitCode.failed,
+    // Like a commit that does not exist: the input names something absent, and nothing was touched.
+    exitCode: ExitCode.usage,
   });
 }
 

@@ -9,8 +9,6 @@
  * operation, at, from?} into the stack config before `up`, so the stack's own
  * update history answers "what ran here, built from what, by whom".
  */
-import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   durationSchema,
@@ -22,6 +20,7 @@ import {
   stackConfigFileName,
 } from "../infra/config.js";
 import { ExitCode, UserError } from "../infra/errors.js";
+import { createRedactor } from "../infra/redact.js";
 import { isPreviewStackName, previewStackName, shortSha } from "../infra/naming.js";
 import { resolveActor } from "./actor.js";
 import type {
@@ -36,6 +35,7 @@ import type {
   StackStatus,
 } from "./api.js";
 import { configMapOf, recordedRelease, stackConfigOf } from "./config-map.js";
+import { knownEnvironments, requireEnvironmentFile } from "./environments.js";
 import {
   type ConfigMap,
   type EngineStackSummary,
@@ -87,18 +87,22 @@ const ENVIRONMENT_ORDER: StackStatus["environment"][] = [
   "unknown",
 ];
 
+/** The stack config key holding the image a stack runs (`{commit, amiId}`). */
+const IMAGE_CONFIG_KEY = "flightdeck:image";
+
 export function createOperations(deps: OperationDeps): Operations {
   const { engine, projectDir } = deps;
   const env: Env = deps.env ?? process.env;
   const now = deps.now ?? (() => new Date());
   const logDir = deps.logDir ?? join(projectDir, ".flightdeck", "logs");
+  const redact = createRedactor(env);
 
   function run<T>(
     operation: OperationName,
     start: { stack?: string },
     body: (ctx: OperationContext) => Promise<Outcome<T>>,
   ): Promise<T> {
-    return runOperation({ operation, logDir, onEvent: deps.onEvent, now, start }, body);
+    return runOperation({ operation, logDir, onEvent: deps.onEvent, now, start, redact }, body);
   }
 
   // ---- facts --------------------------------------------------------------
@@ -109,29 +113,13 @@ export function createOperations(deps: OperationDeps): Operations {
 
   async function commitOf(ctx: OperationContext, ref: string | undefined): Promise<string> {
     const sha = await resolveCommit(projectDir, ref ?? "HEAD");
-    ctx.emit({ type: "step", message: `commit ${ref ?? "HEAD"} is ${sha}` });
+    const named = ref ?? "HEAD";
+    ctx.emit({ type: "step", message: named === sha ? `commit ${sha}` : `commit ${named} is ${sha}` });
     return sha;
   }
 
   async function environmentConfig(ctx: OperationContext, stack: string): Promise<StackConfig> {
-    if (isPreviewStackName(stack)) {
-      throw new UserError(`'${stack}' is a preview stack, not an environment`, {
-        tryMessage: `Use \`flightdeck preview up --commit <ref>\` for previews.`,
-      });
-    }
-    if (!existsSync(join(projectDir, stackConfigFileName(stack)))) {
-      const known = await knownEnvironments(projectDir);
-      throw new UserError(
-        `unknown environment '${stack}': there is no ${stackConfigFileName(stack)} in ${projectDir}`,
-        {
-          tryMessage:
-            known.length > 0
-              ? `Known environments: ${known.join(", ")}.`
-              : "No Pulumi.<env>.yaml files exist here.",
-          nextSteps: ["An environment is a committed Pulumi.<env>.yaml validated by flightdeck's schema."],
-        },
-      );
-    }
+    await requireEnvironmentFile(projectDir, stack);
     const config = await loadStackConfig(projectDir, stack);
     ctx.emit({
       type: "step",
@@ -459,11 +447,13 @@ export function createOperations(deps: OperationDeps): Operations {
       run("promote", { stack: input.to }, async (ctx) => {
         if (input.from === input.to) throw new UserError(`cannot promote ${input.from} to itself`);
         const config = await environmentConfig(ctx, input.to);
+        // The source must be an environment; one that never ran is refused by the guard (exit 3).
+        await requireEnvironmentFile(projectDir, input.from);
         const actor = await actorOf(input.actor);
         const source = promoteGuard({
           from: input.from,
           to: input.to,
-          history: await engine.history(input.from),
+          history: await historyOrEmpty(input.from),
         });
         guard(ctx, [source.decision]);
         const commit = source.commit as string;
@@ -542,7 +532,10 @@ export function createOperations(deps: OperationDeps): Operations {
         ctx.emit({ type: "step", message: `destroying ${stack}` });
         const result = await runEngine(ctx, stack, `flightdeck preview down ${stack}`, (o) =>
           engine.destroy(stack, o),
-        );
+        ).catch((error: unknown) => {
+          if (error instanceof StackNotFoundError) throw noSuchPreview(stack, input.ref);
+          throw error;
+        });
         await engine.removeStack(stack);
         ctx.emit({ type: "step", message: `removed ${stack}` });
         const data = { stack, durationMs: now().getTime() - at };
@@ -684,16 +677,22 @@ export function createOperations(deps: OperationDeps): Operations {
           await engine.ensureStack(stack);
           await engine.setConfig(stack, configMapOf(committed));
         }
+        // What the stack records as its image before this plan: a plan must not leave another one there,
+        // or `status` of a stack never deployed would show the planned commit as if it ran.
+        const recordedImage = (await engine.getConfig(stack).catch((): ConfigMap => ({})))[IMAGE_CONFIG_KEY];
         if (commit) {
-          // Plan the commit's image, not the running one (the next deploy rewrites this key with its release).
+          // Plan the commit's image, not the running one.
           const imageId = await imageFor(ctx, commit, config.region);
           await engine.setConfig(stack, configMapOf({ image: { commit, amiId: imageId } }));
         }
         const planned =
           commit ?? recordedRelease(await engine.getConfig(stack)).commit ?? config.image.commit;
+        const restoreImage = async () => {
+          if (commit) await engine.setConfig(stack, { [IMAGE_CONFIG_KEY]: recordedImage ?? { value: "{}" } });
+        };
         const engineResult = await runEngine(ctx, stack, `flightdeck plan ${stack}`, (o) =>
           engine.preview(stack, o),
-        );
+        ).finally(restoreImage);
         // The offline plan evaluates the same program under mocks: its cost and policy results apply to this stack.
         const { planOffline, mandatoryViolations, PREVIEW_PLAN } = await import("../infra/plan.js");
         const offline = await planOffline({
@@ -753,13 +752,18 @@ export function createOperations(deps: OperationDeps): Operations {
 
 // ---- pure helpers -------------------------------------------------------------
 
-export async function knownEnvironments(projectDir: string): Promise<string[]> {
-  const files = await readdir(projectDir).catch(() => [] as string[]);
-  return files
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined && !isPreviewStackName(s))
-    .sort();
+/** `preview down` of a preview that does not exist: nothing was touched (exit 2). */
+export function noSuchPreview(stack: string, ref: string): UserError {
+  return new UserError(
+    `there is no preview '${stack}'${ref === stack ? "" : ` (for ${ref})`}: nothing was destroyed`,
+    {
+      tryMessage: "Run `flightdeck preview list` to see the open previews and their stack names.",
+      nextSteps: ["A preview that was reaped or taken down already is gone with its stack."],
+    },
+  );
 }
+
+export { knownEnvironments };
 
 export function environmentOf(stack: string, config: ConfigMap): StackStatus["environment"] {
   const declared = config["flightdeck:environment"]?.value;

@@ -85,6 +85,12 @@ export interface RunSettings {
   onEvent?: EventListener;
   now: () => Date;
   start: { stack?: string; commit?: string; imageId?: string; actor?: string };
+  /**
+   * Applied to every event before it is delivered or logged (the secret values
+   * of the environment become `[secret]`): an engine message, an error or a
+   * flag may carry a token, and neither the renderers nor the log may show it.
+   */
+  redact?: (text: string) => string;
 }
 
 export async function runOperation<T>(
@@ -96,7 +102,9 @@ export async function runOperation<T>(
   const logFile = join(settings.logDir, logFileName(startedAt, operation, settings.start.stack));
   await mkdir(settings.logDir, { recursive: true }).catch(() => undefined);
   const log = openLog(logFile);
-  const deliver = (event: FlightdeckEvent) => {
+  const redact = settings.redact;
+  const deliver = (raw: FlightdeckEvent) => {
+    const event = redact ? redactEvent(raw, redact) : raw;
     log.write(event);
     try {
       settings.onEvent?.(event);
@@ -141,6 +149,13 @@ export async function runOperation<T>(
   } finally {
     await log.close();
   }
+}
+
+/** The event with every secret replaced (the same object when it holds none). */
+export function redactEvent(event: FlightdeckEvent, redact: (text: string) => string): FlightdeckEvent {
+  const text = JSON.stringify(event);
+  const safe = redact(text);
+  return safe === text ? event : (JSON.parse(safe) as FlightdeckEvent);
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -7,6 +7,7 @@
  * the way out, so a secret that slipped into an error message is not printed.
  */
 import { ExitCode, isUserError, type UserError } from "../infra/errors.js";
+import { redactSecrets } from "../infra/redact.js";
 import type { Colors } from "./output.js";
 
 export interface ErrorContext {
@@ -25,19 +26,7 @@ export interface RenderedError {
   json: { name: string; message: string; tryMessage?: string; nextSteps?: string[]; exitCode: number };
 }
 
-/** Environment variables whose values are secrets wherever they appear. */
-const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|PASSPHRASE|PRIVATE|CREDENTIAL|_KEY$|^AWS_SESSION)/i;
-
-/** Replace every value of a secret-looking environment variable with `[secret]`. */
-export function redactSecrets(text: string, env: Record<string, string | undefined>): string {
-  let out = text;
-  const values = Object.entries(env)
-    .filter(([name, value]) => SECRET_NAME.test(name) && value !== undefined && value.length >= 6)
-    .map(([, value]) => value as string)
-    .sort((a, b) => b.length - a.length);
-  for (const value of values) out = out.split(value).join("[secret]");
-  return out;
-}
+export { redactSecrets } from "../infra/redact.js";
 
 /** The first frames of a stack trace: enough to file a bug, short enough to read. */
 export function shortTrace(error: Error, frames = 6): string {

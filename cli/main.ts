@@ -77,10 +77,28 @@ async function defaultDeps(overrides: Partial<CliDeps>): Promise<CliDeps> {
   };
 }
 
+const pipeGuarded = new WeakSet<object>();
+
+/**
+ * `flightdeck plan staging --offline | head`: once the reader has gone, writes
+ * fail with EPIPE, which Node raises as an unhandled 'error' (a stack trace).
+ * The rest of the output has nowhere to go; the command still finishes and
+ * ends with its own exit code.
+ */
+export function ignoreClosedPipe(stream: NodeJS.WritableStream): void {
+  if (pipeGuarded.has(stream) || typeof stream.on !== "function") return;
+  pipeGuarded.add(stream);
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
 /** Run flightdeck with these arguments; resolves to the exit code. Never throws. */
 export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
   const stdout = overrides.stdout ?? process.stdout;
   const stderr = overrides.stderr ?? process.stderr;
+  ignoreClosedPipe(stdout);
+  ignoreClosedPipe(stderr);
   const env = overrides.env ?? process.env;
   const isTTY = overrides.isTTY ?? stdout.isTTY === true;
   const c = colors(colorEnabled(isTTY, env));

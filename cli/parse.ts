@@ -52,10 +52,13 @@ export type CommandName = ParsedCommand["command"];
 export const EXIT_CODE_TABLE: readonly (readonly [number, string])[] = [
   [ExitCode.ok, "ok"],
   [ExitCode.failed, "the operation failed (update error, failed destroy, mandatory policy violation)"],
-  [ExitCode.usage, "usage or configuration error, including a missing Pulumi CLI or a missing --yes"],
+  [
+    ExitCode.usage,
+    "usage or config error (bad input, unknown env/commit/image, no Pulumi CLI, missing --yes)",
+  ],
   [ExitCode.refused, "refused by a guard (production rules, rollback history, promotion source)"],
   [ExitCode.busy, "the stack is locked by another update"],
-  [ExitCode.interrupted, "interrupted (Ctrl-C / SIGTERM)"],
+  [ExitCode.interrupted, "interrupted (Ctrl-C / SIGTERM), also at a confirmation prompt"],
 ];
 
 function exitCodeHelp(): string {
@@ -239,7 +242,11 @@ export function buildProgram(sink: Sink): Command {
     .description("throw-away environments, one per commit, served at https://<sha7>.<preview domain>")
     .addHelpText(
       "after",
-      examplesHelp(["flightdeck preview up --commit HEAD", "flightdeck preview list"]) + exitCodeHelp(),
+      examplesHelp([
+        "flightdeck preview up --commit HEAD",
+        "flightdeck preview list",
+        "flightdeck preview down 1a2b3c4 --yes",
+      ]) + exitCodeHelp(),
     );
 
   leaf(preview, "up", "create or update the preview of a commit", [
@@ -321,16 +328,24 @@ function usageError(error: CommanderError, argv: readonly string[]): UserError {
     .map((l) => l.trim())
     .filter(Boolean);
   const suggestion = lines.find((l) => l.startsWith("(Did you mean"));
-  const what = lines.filter((l) => l !== suggestion).join(" ");
-  const command = argv.find((a) => !a.startsWith("-"));
+  // commander: "argument '5x' is invalid. must be a duration ..." reads better as one sentence.
+  const what = lines
+    .filter((l) => l !== suggestion)
+    .join(" ")
+    .replace(/ is invalid\. /, " is invalid: it ");
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const command = words[0];
+  const sub = command === "preview" && PREVIEW_COMMANDS.has(words[1] ?? "") ? ` ${words[1]}` : "";
   const helpFor =
-    command && KNOWN_COMMANDS.has(command) ? `flightdeck ${command} --help` : "flightdeck --help";
+    command && KNOWN_COMMANDS.has(command) ? `flightdeck ${command}${sub} --help` : "flightdeck --help";
   return new UserError(what, {
     tryMessage: suggestion ? suggestion.replace(/^\(|\)$/g, "") : `Run \`${helpFor}\` for usage.`,
     nextSteps: suggestion ? [`Run \`${helpFor}\` for usage.`] : [],
     exitCode: ExitCode.usage,
   });
 }
+
+const PREVIEW_COMMANDS = new Set(["up", "down", "list"]);
 
 const KNOWN_COMMANDS = new Set([
   "status",

@@ -13,10 +13,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { OperationDeps, Operations } from "../automation/api.js";
 import type { FlightdeckEvent, ResultEvent } from "../automation/events.js";
-import { ConfigError, ExitCode, UserError } from "../infra/errors.js";
+import { ExitCode, UserError } from "../infra/errors.js";
+import { createRedactor } from "../infra/redact.js";
 import type { CostPerDay } from "./cost.js";
 import { renderError } from "./errors.js";
-import { formatDuration, formatHistory, formatPreviews, formatStatus, formatUsd, table } from "./format.js";
+import { formatDuration, formatHistory, formatPreviews, formatStatus } from "./format.js";
 import { createInterrupter, pendingMessage } from "./interrupt.js";
 import type { CliDeps } from "./main.js";
 import { type Colors, jsonEventLine, type OutputMode, plainEventLine } from "./output.js";
@@ -35,6 +36,7 @@ export interface RunContext {
   resultEmitted: boolean;
   result?: ResultEvent;
   costPerDay?: CostPerDay;
+  redact?: (text: string) => string;
 }
 
 export function createRunContext(
@@ -46,18 +48,28 @@ export function createRunContext(
   return { deps, projectDir, mode, colors, resultEmitted: false };
 }
 
+/** Everything this module prints passes here: no secret of the environment is ever shown. */
+function safe(ctx: RunContext, text: string): string {
+  ctx.redact ??= createRedactor(ctx.deps.env);
+  const line = ctx.redact(text);
+  return line.endsWith("\n") ? line : `${line}\n`;
+}
+
 function out(ctx: RunContext, text: string): void {
-  ctx.deps.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  ctx.deps.stdout.write(safe(ctx, text));
 }
 
 function err(ctx: RunContext, text: string): void {
-  ctx.deps.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+  ctx.deps.stderr.write(safe(ctx, text));
 }
 
 /** Fail early, before any engine, when the directory is not a flightdeck project. */
 function requireProject(projectDir: string): void {
   if (!existsSync(join(projectDir, "Pulumi.yaml"))) {
-    throw new ConfigError("Pulumi.yaml", [`Pulumi.yaml: no such file in ${projectDir}`]);
+    throw new UserError(`not a flightdeck project: Pulumi.yaml: no such file in ${projectDir}`, {
+      tryMessage: "Run flightdeck in the project's checkout, or point to it with --cwd <dir>.",
+      exitCode: ExitCode.usage,
+    });
   }
 }
 
@@ -181,13 +193,19 @@ async function confirm(
     );
   }
   const { askConfirmation } = await import("./ui/render.js");
-  const approved = await askConfirmation(ctx.deps, {
+  const answer = await askConfirmation(ctx.deps, {
     title: need.title,
     ...(need.details === undefined ? {} : { details: need.details }),
     ...(need.typeToConfirm === undefined ? {} : { typeToConfirm: need.typeToConfirm }),
     color: ctx.colors.isColorSupported,
   });
-  if (!approved) {
+  if (answer === "interrupted") {
+    // Ctrl-C is an interrupt wherever it is pressed: 130, as the exit code table says.
+    throw new UserError("interrupted at the confirmation: nothing was changed", {
+      exitCode: ExitCode.interrupted,
+    });
+  }
+  if (answer !== "approved") {
     throw new UserError("cancelled: nothing was changed", { exitCode: ExitCode.usage });
   }
 }
@@ -254,8 +272,52 @@ async function reapCandidates(ctx: RunContext, cmd: Extract<ParsedCommand, { com
   return dry.candidates;
 }
 
+/** An environment's config, checked before any engine: a typo or a broken file is the person's to fix first. */
+async function checkEnvironment(ctx: RunContext, stack: string): Promise<void> {
+  const [{ requireEnvironmentFile }, { loadStackConfig }] = await Promise.all([
+    import("../automation/environments.js"),
+    import("../infra/config.js"),
+  ]);
+  await requireEnvironmentFile(ctx.projectDir, stack);
+  await loadStackConfig(ctx.projectDir, stack);
+}
+
+/**
+ * What can be said about the person's own input without an engine (which may
+ * be missing): unknown environments, invalid configs. Cheap: no Pulumi, no git.
+ */
+async function checkInput(ctx: RunContext, cmd: OperationCommand): Promise<void> {
+  switch (cmd.command) {
+    case "deploy":
+      await checkEnvironment(ctx, cmd.env);
+      // A mistyped ref is the person's to fix, whatever the engine (one `git rev-parse`).
+      if (cmd.commit !== undefined) await ctx.deps.resolveCommit(ctx.projectDir, cmd.commit);
+      return;
+    case "rollback":
+      // No ref check here: a shallow clone may lack an old commit that the stack's history knows.
+      return checkEnvironment(ctx, cmd.env);
+    case "promote": {
+      if (cmd.from === cmd.to) {
+        throw new UserError(`cannot promote ${cmd.from} to itself`, {
+          tryMessage: "Name two environments: `flightdeck promote <from> <to>`, like staging production.",
+        });
+      }
+      await checkEnvironment(ctx, cmd.to);
+      const { requireEnvironmentFile } = await import("../automation/environments.js");
+      return requireEnvironmentFile(ctx.projectDir, cmd.from);
+    }
+    case "preview up":
+      await checkEnvironment(ctx, "previews");
+      if (cmd.commit !== undefined) await ctx.deps.resolveCommit(ctx.projectDir, cmd.commit);
+      return;
+    default:
+      return;
+  }
+}
+
 async function runOperation(ctx: RunContext, cmd: OperationCommand): Promise<number> {
   requireProject(ctx.projectDir);
+  await checkInput(ctx, cmd);
   const need = await confirmationFor(ctx, cmd);
   if (need && cmd.command === "reap" && ctx.mode === "ink" && !cmd.globals.yes) {
     const candidates = await reapCandidates(ctx, cmd);
@@ -390,69 +452,7 @@ function isOfflinePlan(value: unknown): value is OfflinePlan {
   return typeof v === "object" && v !== null && Array.isArray(v.resources) && typeof v.cost === "object";
 }
 
-/** The inputs worth a glance in a plan, in this order (everything is in `--json`). */
-const KEY_INPUTS = [
-  "instanceType",
-  "instanceClass",
-  "nodeType",
-  "engine",
-  "engineVersion",
-  "cidrBlock",
-  "allocatedStorage",
-  "minSize",
-  "desiredCapacity",
-  "maxSize",
-  "multiAz",
-  "storageEncrypted",
-  "atRestEncryptionEnabled",
-  "transitEncryptionEnabled",
-  "publiclyAccessible",
-  "deletionProtection",
-  "loadBalancerType",
-  "internal",
-  "port",
-  "protocol",
-  "domainName",
-  "name",
-  "type",
-];
-
-/** Up to four scalar key inputs of a resource, as `key=value` (secrets arrive masked). */
-export function keyInputs(inputs: Record<string, unknown>): string {
-  const parts: string[] = [];
-  for (const key of KEY_INPUTS) {
-    const value = inputs[key];
-    if (value === undefined || value === null || typeof value === "object") continue;
-    const text = String(value);
-    parts.push(`${key}=${text.length > 40 ? `${text.slice(0, 39)}…` : text}`);
-    if (parts.length === 4) break;
-  }
-  return parts.join(" ") || "-";
-}
-
-export function formatPlan(plan: OfflinePlan, c: Colors): string {
-  const resources = table(
-    ["TYPE", "NAME", "PARENT", "KEY INPUTS"],
-    plan.resources.map((r) => [r.type, r.name, r.parent ?? "-", keyInputs(r.inputs)]),
-  );
-  const cost = `Estimated cost: ${formatUsd(plan.cost.hourly)}/hour, ${formatUsd(plan.cost.daily)}/day, ${formatUsd(plan.cost.monthly)}/month (${plan.cost.currency})`;
-  const unpriced =
-    plan.cost.unpriced.length > 0
-      ? `\n${plan.cost.unpriced.length} item(s) could not be priced (see --json).`
-      : "";
-  const policies =
-    plan.policies.length === 0
-      ? c.green("Policies: no violations.")
-      : [
-          "Policies:",
-          ...plan.policies.map(
-            (p) =>
-              `  ${p.level === "mandatory" ? c.red(p.level) : c.yellow(p.level)} ${p.policy} ${p.resource}: ${p.message}`,
-          ),
-        ].join("\n");
-  const head = `Plan of ${plan.stack}${plan.commit ? ` at ${plan.commit}` : ""}${plan.offline ? " (offline: Pulumi's mock runtime)" : ""}: ${plan.resources.length} resources`;
-  return [head, resources, "", cost + unpriced, policies].join("\n");
-}
+export { formatPlan, keyInputs } from "./plan-format.js";
 
 async function runPlan(ctx: RunContext, cmd: Extract<ParsedCommand, { command: "plan" }>): Promise<number> {
   requireProject(ctx.projectDir);
@@ -463,12 +463,20 @@ async function runPlan(ctx: RunContext, cmd: Extract<ParsedCommand, { command: "
       ? cmd.commit
       : await ctx.deps.resolveCommit(ctx.projectDir, cmd.commit);
   const input = { stack: cmd.stack, ...(commit === undefined ? {} : { commit }) };
+  if (!cmd.offline) {
+    const { isPreviewStackName } = await import("../infra/naming.js");
+    if (!isPreviewStackName(cmd.stack)) await checkEnvironment(ctx, cmd.stack);
+  }
   const plan = cmd.offline
     ? await ctx.deps.planOffline({ projectDir: ctx.projectDir, now: ctx.deps.clock(), ...input })
     : await (await operations(ctx, { onEvent: queryListener(ctx) })).plan(input);
   if (ctx.mode === "json") json(ctx, plan);
   else if (isOfflinePlan(plan)) {
-    out(ctx, formatPlan(plan, ctx.colors));
+    const [{ formatPlan }, { PRICES }] = await Promise.all([
+      import("./plan-format.js"),
+      import("../infra/cost/prices.js"),
+    ]);
+    out(ctx, formatPlan(plan, ctx.colors, PRICES.asOf));
     out(ctx, ctx.colors.dim(`planned in ${formatDuration(ctx.deps.clock().getTime() - started)}`));
   } else out(ctx, JSON.stringify(plan, null, 2));
   if (isOfflinePlan(plan)) {
@@ -515,6 +523,14 @@ async function runDashboard(ctx: RunContext, globals: GlobalOptions): Promise<nu
     onHardExit: (stack) => {
       err(ctx, pendingMessage(stack));
       ctx.deps.exit(ExitCode.interrupted);
+    },
+    subscribeSignals: (handler) => {
+      ctx.deps.signals.on("SIGINT", handler);
+      ctx.deps.signals.on("SIGTERM", handler);
+      return () => {
+        ctx.deps.signals.off("SIGINT", handler);
+        ctx.deps.signals.off("SIGTERM", handler);
+      };
     },
     clock: ctx.deps.clock,
     color: ctx.colors.isColorSupported,

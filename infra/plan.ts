@@ -94,7 +94,8 @@ async function resolveStack(options: PlanOfflineOptions): Promise<ResolvedStack>
     if (!known.includes(PREVIEWS_BASE)) throw unknownStack(projectDir, stack, known);
     if (commit === undefined) {
       throw new UserError("A preview plan needs the commit it previews.", {
-        tryMessage: "Give the commit: flightdeck plan preview --commit <full SHA> --offline",
+        tryMessage:
+          "Give the commit: flightdeck plan preview --commit <SHA, branch or tag> --offline (like --commit HEAD)",
         exitCode: ExitCode.usage,
       });
     }

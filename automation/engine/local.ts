@@ -538,6 +538,11 @@ export class LocalEngine implements Engine {
     const controller = new AbortController();
     const forward = () => controller.abort();
     options.signal?.addEventListener("abort", forward, { once: true });
+    // Aborted while the stack was being selected: an already-aborted signal fires no event, so stop here.
+    if (options.signal?.aborted) {
+      options.signal.removeEventListener("abort", forward);
+      throw new UpdateCancelledError(stack);
+    }
     const diagnostics: string[] = [];
     // A second update of the same stack from here fails on Pulumi's lock; keep the first one cancellable.
     if (kind !== "preview" && !this.running.has(stack)) this.running.set(stack, controller);

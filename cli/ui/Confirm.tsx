@@ -51,8 +51,9 @@ export function confirmKey(
   state: AnswerState,
   input: string,
   key: KeyInfo,
-): { state: AnswerState; decision?: boolean } {
-  if (key.escape || (key.ctrl && input === "c")) return { state, decision: false };
+): { state: AnswerState; decision?: boolean; interrupted?: true } {
+  if (key.ctrl && input === "c") return { state, decision: false, interrupted: true };
+  if (key.escape) return { state, decision: false };
   if (approval.typeToConfirm === undefined) {
     if (input.toLowerCase() === "y") return { state, decision: true };
     if (input.toLowerCase() === "n" || key.return) return { state, decision: false };
@@ -109,7 +110,8 @@ export interface ConfirmRootProps {
   details?: string[];
   typeToConfirm?: string;
   color: boolean;
-  onDecided: (approved: boolean) => void;
+  /** `interrupted`: the answer was Ctrl-C (the command then ends with 130, not as a plain "no"). */
+  onDecided: (approved: boolean, interrupted?: boolean) => void;
 }
 
 /** A standalone prompt for a command: the answer is reported, then the one `exit()` ends the app. */
@@ -120,6 +122,7 @@ export function ConfirmRoot({ title, details, typeToConfirm, color, onDecided }:
   // A ref as well as state: a pasted name and Enter arrive before React re-renders.
   const answerRef = useRef<AnswerState>(NO_ANSWER);
   const [answer, setAnswer] = useState<AnswerState>(NO_ANSWER);
+  const interrupted = useRef(false);
   const approval: Approval = {
     title,
     ...(details === undefined ? {} : { details }),
@@ -132,6 +135,7 @@ export function ConfirmRoot({ title, details, typeToConfirm, color, onDecided }:
       const next = confirmKey(approval, answerRef.current, input, key);
       answerRef.current = next.state;
       setAnswer(next.state);
+      if (next.interrupted) interrupted.current = true;
       if (next.decision !== undefined) setDecision(next.decision);
     },
     { isActive: isRawModeSupported === true && decision === undefined },
@@ -140,7 +144,7 @@ export function ConfirmRoot({ title, details, typeToConfirm, color, onDecided }:
   useEffect(() => {
     if (decision === undefined || reported.current) return;
     reported.current = true;
-    onDecided(decision);
+    onDecided(decision, interrupted.current);
     exit();
   }, [decision, exit, onDecided]);
   if (decision !== undefined) return <Text>{decision ? "Confirmed." : "Cancelled."}</Text>;

@@ -45,6 +45,11 @@ export interface DashboardProps {
   describeError: (error: unknown) => string;
   /** Second Ctrl-C while an operation runs: leave at once (the caller says what may be pending). */
   onHardExit: (stack: string | undefined) => void;
+  /**
+   * Subscribe to the process's SIGINT / SIGTERM (returns the unsubscribe): they
+   * cancel a running action like Ctrl-C does, and quit the dashboard otherwise.
+   */
+  subscribeSignals?: (handler: () => void) => () => void;
   clock: () => Date;
   color: boolean;
   refreshMs: number;
@@ -245,6 +250,7 @@ export function Dashboard(props: DashboardProps) {
     runAction,
     describeError,
     onHardExit,
+    subscribeSignals,
     clock,
     color,
     refreshMs,
@@ -307,6 +313,26 @@ export function Dashboard(props: DashboardProps) {
     };
   }, [refresh, refreshMs]);
 
+  /** Ctrl-C on the operation screen, or a signal: first cancels the update, second leaves at once. */
+  const interruptOperation = useCallback(
+    (screen: Extract<Screen, { name: "operation" }>) => {
+      interrupts.current++;
+      if (interrupts.current === 1) return screen.controller.abort();
+      return onHardExit(screen.store.getSnapshot().view.stack);
+    },
+    [onHardExit],
+  );
+
+  // SIGTERM (and SIGINT from outside the terminal) never kill a running update: they cancel it cleanly.
+  useEffect(() => {
+    if (!subscribeSignals) return undefined;
+    return subscribeSignals(() => {
+      const screen = screenRef.current;
+      if (screen.name === "operation" && !screen.done) return interruptOperation(screen);
+      setQuitting(true);
+    });
+  }, [subscribeSignals, interruptOperation]);
+
   // The one place the dashboard ends.
   useEffect(() => {
     if (quitting) exit();
@@ -337,10 +363,10 @@ export function Dashboard(props: DashboardProps) {
     [runAction, describeError, setScreen],
   );
 
-  /** Run now, or first ask: production actions need the stack name typed. */
+  /** Run now, or first ask: production actions need the stack name typed, others a y. */
   const confirmThenStart = useCallback(
-    (action: DashboardAction, production: boolean, destroys: boolean) => {
-      if (!production && !destroys) return start(action);
+    (action: DashboardAction, production: boolean, destroys: boolean, ask = false) => {
+      if (!production && !destroys && !ask) return start(action);
       const stack = actionStack(action);
       setScreen({
         name: "confirm",
@@ -361,11 +387,16 @@ export function Dashboard(props: DashboardProps) {
   );
 
   const pick = useCallback(
-    async (title: string, load: () => Promise<PickerChoice[]>, onPick: (value: string) => void) => {
+    async (
+      title: string,
+      load: () => Promise<PickerChoice[]>,
+      onPick: (value: string) => void,
+      empty = `${title}: nothing to choose from.`,
+    ) => {
       try {
         const choices = await load();
         if (!mounted.current) return;
-        if (choices.length === 0) return setNotice(`${title}: nothing to choose from.`);
+        if (choices.length === 0) return setNotice(empty);
         setScreen({ name: "pick", title, choices, index: 0, onPick });
       } catch (error) {
         if (mounted.current) setNotice(describeError(error));
@@ -394,7 +425,11 @@ export function Dashboard(props: DashboardProps) {
   ) => {
     const rows = rowsRef.current;
     const row = rows[selectedRef.current];
-    if (input === "q" || key.escape || (key.ctrl && input === "c")) return setQuitting(true);
+    // A notice answers the last key; the next key clears it.
+    setNotice(undefined);
+    if (input === "q" || (key.ctrl && input === "c")) return setQuitting(true);
+    // Esc only dismisses here: it is the "back" key everywhere else, and pressed once too often it must not quit.
+    if (key.escape) return;
     if (key.upArrow || input === "k") return setSelected((i) => Math.max(0, i - 1));
     if (key.downArrow || input === "j") return setSelected((i) => Math.min(rows.length - 1, i + 1));
     if (input === "g") return void refresh();
@@ -422,7 +457,8 @@ export function Dashboard(props: DashboardProps) {
       const to = promotionTarget(env);
       if (!to) return setNotice(`Nothing to promote ${env} to (order: ${PROMOTION_CHAIN.join(" → ")}).`);
       const target = rows.find((r) => r.stack === to);
-      return confirmThenStart({ kind: "promote", from: env, to }, isProduction(target, to), false);
+      // One key, and no commit to pick: a promotion is always asked for (y, or the name for production).
+      return confirmThenStart({ kind: "promote", from: env, to }, isProduction(target, to), false, true);
     }
     if (input === "r") {
       if (preview) return setNotice("Previews are not rolled back: open a preview of the other commit.");
@@ -430,6 +466,7 @@ export function Dashboard(props: DashboardProps) {
         `Roll ${env} back to which commit?`,
         async () => rollbackChoices(await loadHistory(env), clock(), row.commit),
         (sha) => confirmThenStart({ kind: "rollback", env, commit: sha }, isProduction(row, env), false),
+        `Nothing to roll ${env} back to: no other commit was deployed there successfully.`,
       );
     }
     if (input === "x") {
@@ -468,11 +505,7 @@ export function Dashboard(props: DashboardProps) {
           return setScreen({ ...screen, answer: next.state });
         }
         case "operation":
-          if (key.ctrl && input === "c") {
-            interrupts.current++;
-            if (interrupts.current === 1) return screen.controller.abort();
-            return onHardExit(screen.store.getSnapshot().view.stack);
-          }
+          if (key.ctrl && input === "c") return interruptOperation(screen);
           if (screen.done) {
             back();
             void refresh();

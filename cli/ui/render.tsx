@@ -20,23 +20,23 @@ function options(streams: InkStreams) {
   return { ...streams, exitOnCtrlC: false, patchConsole: false };
 }
 
-/** Ask for confirmation; resolves true when approved. */
+/** Ask for confirmation: approved, rejected (n, Esc, a wrong name) or interrupted (Ctrl-C). */
 export async function askConfirmation(
   streams: InkStreams,
   prompt: { title: string; details?: string[]; typeToConfirm?: string; color: boolean },
-): Promise<boolean> {
-  let approved = false;
+): Promise<"approved" | "rejected" | "interrupted"> {
+  let answer: "approved" | "rejected" | "interrupted" = "rejected";
   const app = render(
     <ConfirmRoot
       {...prompt}
-      onDecided={(decision) => {
-        approved = decision;
+      onDecided={(decision, interrupted) => {
+        answer = decision ? "approved" : interrupted ? "interrupted" : "rejected";
       }}
     />,
     options(streams),
   );
   await app.waitUntilExit();
-  return approved;
+  return answer;
 }
 
 /** Show an operation live until its store ends; returns once the final frame is drawn. */

@@ -47,6 +47,7 @@ describe("image resolver", () => {
       assert.ok(error instanceof UserError);
       assert.match(error.message, new RegExp(SHA));
       assert.equal(error.tryMessage, `Build it: npm run image:build -- --commit ${SHA}`);
+      assert.equal(error.exitCode, 2, "a usage/config error: nothing was touched");
       return true;
     });
   });

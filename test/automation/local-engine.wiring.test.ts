@@ -16,6 +16,7 @@ import {
   StackLockedError,
   StackNotEmptyError,
   StackNotFoundError,
+  UpdateCancelledError,
   UpdateFailedError,
 } from "../../automation/engine.js";
 
@@ -133,6 +134,21 @@ describe("local engine wiring (stand-in pulumi binary)", function () {
       return true;
     });
     await assert.rejects(engine.history("missing"), StackNotFoundError);
+  });
+
+  it("a cancel that lands while the stack is being selected never starts the update", async () => {
+    const controller = new AbortController();
+    const before = calls().filter((c) => c.args?.startsWith("up ")).length;
+    const update = engine.up("staging", { message: "cancelled early", signal: controller.signal });
+    // Abort after the call began (stack selection runs `pulumi` first), before the update starts.
+    setImmediate(() => controller.abort());
+    await assert.rejects(update, UpdateCancelledError);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(
+      calls().filter((c) => c.args?.startsWith("up ")).length,
+      before,
+      "no `pulumi up` was started",
+    );
   });
 
   it("maps Pulumi's refusal to remove a stack with resources", async () => {

@@ -600,6 +600,21 @@ describe("operations (memory engine)", function () {
       assert.ok((plan.engine.changes.create ?? 0) > 0);
       assert.equal((await s.engine.history("staging")).length, 0, "a plan changes nothing");
     });
+
+    it("leaves no planned image behind: status of a stack never deployed shows no commit", async () => {
+      const s = new Setup(w);
+      await s.ops.plan({ stack: "staging", commit: w.c1 });
+      const [row] = await s.ops.status();
+      assert.equal(row?.stack, "staging");
+      assert.equal(row?.commit, undefined, "nothing ran on staging");
+      assert.equal(row?.imageId, undefined);
+      // A stack that runs a commit keeps showing it after a plan of another one.
+      await s.ops.deploy({ env: "staging", commit: w.c1, actor: RM });
+      const running = (await s.engine.getConfig("staging"))["flightdeck:image"];
+      await s.ops.plan({ stack: "staging", commit: w.c2 });
+      assert.deepEqual((await s.engine.getConfig("staging"))["flightdeck:image"], running);
+      assert.equal((await s.ops.status())[0]?.commit, w.c1);
+    });
   });
 
   describe("event stream", () => {

@@ -3,7 +3,7 @@ export interface Figure {
   name: string;
   value: number;
   unit: string;
-  /** The target, as text (e.g. `<= 3`), shown beside the figure. */
+  /** The target, as text (e.g. `<= 3`), noted on stderr beside the figure's line. */
   target?: string;
 }
 
@@ -14,4 +14,10 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The figure's one stdout line, exactly `name=value unit` (so scripts can parse it). */
+export function figureLine(figure: Figure): string {
+  const value = Number.isInteger(figure.value) ? String(figure.value) : figure.value.toFixed(3);
+  return `${figure.name}=${value} ${figure.unit}`;
 }

@@ -6,7 +6,7 @@
  * Each area has a module here exporting `bench(): Promise<Figure[]>`.
  */
 import { readdir } from "node:fs/promises";
-import type { Figure } from "./figure.js";
+import { type Figure, figureLine } from "./figure.js";
 
 const here = new URL(".", import.meta.url);
 const only = process.argv.slice(2);
@@ -18,8 +18,8 @@ const modules = (await readdir(here))
 for (const file of modules) {
   const mod = (await import(new URL(file, here).href)) as { bench: () => Promise<Figure[]> };
   for (const figure of await mod.bench()) {
-    const value = Number.isInteger(figure.value) ? String(figure.value) : figure.value.toFixed(3);
-    const target = figure.target ? `  (target ${figure.target})` : "";
-    process.stdout.write(`${figure.name}=${value} ${figure.unit}${target}\n`);
+    // stdout: only the figure; the target is for people, on stderr.
+    process.stdout.write(`${figureLine(figure)}\n`);
+    if (figure.target) process.stderr.write(`  ${figure.name}: target ${figure.target}\n`);
   }
 }

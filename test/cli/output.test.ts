@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { redactSecrets, renderError } from "../../cli/errors.js";
 import { formatDuration, formatStatus, table } from "../../cli/format.js";
 import { createInterrupter, pendingMessage } from "../../cli/interrupt.js";
@@ -121,6 +124,20 @@ describe("cli: output mode, renderers, errors, interrupts", () => {
     });
     assert.doesNotMatch(rendered.text, /correct-horse/);
     assert.doesNotMatch(JSON.stringify(rendered.json), /correct-horse/);
+  });
+
+  it("never prints the passphrase kept in PULUMI_CONFIG_PASSPHRASE_FILE", () => {
+    const dir = mkdtempSync(join(tmpdir(), "flightdeck-passphrase-"));
+    const file = join(dir, "passphrase");
+    writeFileSync(file, "staple-battery-horse\n");
+    const env = { PULUMI_CONFIG_PASSPHRASE_FILE: file };
+    assert.equal(
+      redactSecrets("decrypting with staple-battery-horse failed", env),
+      "decrypting with [secret] failed",
+    );
+    // The file's path is not a secret; an unreadable file masks nothing and does not throw.
+    assert.equal(redactSecrets(`read ${file}`, env), `read ${file}`);
+    assert.equal(redactSecrets("x", { PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "missing") }), "x");
   });
 
   it("first interrupt aborts the operation; the second says what is pending and exits 130", () => {

@@ -149,6 +149,28 @@ describe("cli: parseCommandLine", () => {
     for (const argv of [["deploy"], ["deplyo"], ["preview"]]) assert.equal(usage(argv).exitCode, 2);
   });
 
+  it("a bad value of a sub-command's option points to that sub-command's help, in one sentence", () => {
+    const ttl = usage(["preview", "up", "--ttl", "5x"]);
+    assert.equal(ttl.exitCode, 2);
+    assert.equal(
+      ttl.message,
+      "option '--ttl <duration>' argument '5x' is invalid: it must be a duration like 30m, 24h or 7d.",
+    );
+    assert.equal(ttl.tryMessage, "Run `flightdeck preview up --help` for usage.");
+    assert.equal(usage(["preview", "down"]).tryMessage, "Run `flightdeck preview down --help` for usage.");
+    const group = parseCommandLine(["preview", "--help"]);
+    assert.ok(group.command === "help");
+    assert.match(
+      group.text,
+      /\$ flightdeck preview down 1a2b3c4 --yes/,
+      "every preview sub-command has an example",
+    );
+    assert.equal(
+      usage(["reap", "--concurrency", "0"]).message,
+      "option '--concurrency <n>' argument '0' is invalid: it must be a whole number from 1 to 64.",
+    );
+  });
+
   it("has no side effects: parsing twice gives the same result", () => {
     const argv = ["deploy", "staging", "--commit", "abc"];
     assert.deepEqual(parseCommandLine(argv), parseCommandLine(argv));

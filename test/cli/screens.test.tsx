@@ -474,6 +474,105 @@ describe("cli: Ink screens", () => {
       assert.equal(app.frames.length, frames, "no more frames once it has quit");
     });
 
+    it("Esc on the list never quits (it is 'back' everywhere else); a notice clears on the next key", async () => {
+      const { app } = setup({ loadHistory: async () => [] });
+      await until(app.lastFrame, /› production/);
+      app.stdin.write("x");
+      await until(app.lastFrame, /Only previews are destroyed from here/);
+      app.stdin.write(KEY.esc);
+      await tick(150);
+      const frame = app.lastFrame() ?? "";
+      assert.match(frame, /› production/, "still running after Esc");
+      assert.doesNotMatch(frame, /Only previews are destroyed/, "Esc dismissed the notice");
+      // Back from history with Esc, then Esc again: still the list.
+      app.stdin.write(KEY.enter);
+      await until(app.lastFrame, /History of production/);
+      app.stdin.write(KEY.esc);
+      await until(app.lastFrame, /› production/);
+      app.stdin.write(KEY.esc);
+      await tick(150);
+      assert.match(app.lastFrame() ?? "", /↑\/↓ move · enter history/);
+      // Nothing to roll back to is said plainly.
+      app.stdin.write("r");
+      await until(
+        app.lastFrame,
+        /Nothing to roll production back to: no other commit was deployed there successfully\./,
+      );
+      app.stdin.write("j");
+      await until(app.lastFrame, /› staging/);
+      assert.doesNotMatch(app.lastFrame() ?? "", /Nothing to roll/);
+      app.stdin.write("q");
+      await tick();
+      const frames = app.frames.length;
+      await tick(200);
+      assert.equal(app.frames.length, frames, "q still quits");
+    });
+
+    it("p on a non-production environment asks before promoting (one key never starts an update)", async () => {
+      const testing: StackStatus = { ...(rows[1] as StackStatus), stack: "testing", environment: "testing" };
+      const { app, actions } = setup({ loadStatus: async () => [testing, ...rows] });
+      await until(app.lastFrame, /› testing/);
+      app.stdin.write("p");
+      await until(app.lastFrame, /promote testing to staging\?/);
+      assert.doesNotMatch(app.lastFrame() ?? "", /PRODUCTION/);
+      assert.deepEqual(actions, [], "nothing runs before the answer");
+      app.stdin.write("n");
+      await until(app.lastFrame, /Cancelled\./);
+      assert.deepEqual(actions, []);
+      app.stdin.write("p");
+      await until(app.lastFrame, /promote testing to staging\?/);
+      app.stdin.write("y");
+      await until(app.lastFrame, /Press any key to go back/);
+      assert.deepEqual(actions, [{ kind: "promote", from: "testing", to: "staging" }]);
+    });
+
+    it("SIGTERM cancels a running action like Ctrl-C (second one leaves at once), and quits when idle", async () => {
+      let signal: AbortSignal | undefined;
+      const handlers = new Set<() => void>();
+      const send = () => {
+        for (const h of [...handlers]) h();
+      };
+      const { app, hardExits } = setup({
+        subscribeSignals: (handler) => {
+          handlers.add(handler);
+          return () => handlers.delete(handler);
+        },
+        runAction: (_action, onEvent, s) => {
+          signal = s;
+          onEvent(deployStream()[0] as FlightdeckEvent);
+          return new Promise(() => {});
+        },
+      });
+      await until(app.lastFrame, /preview-ccccccc/);
+      assert.equal(handlers.size, 1, "listening while the dashboard is up");
+      app.stdin.write("n");
+      await until(app.lastFrame, /Open a preview/);
+      app.stdin.write(KEY.enter);
+      await until(app.lastFrame, /Ctrl-C cancels the update/);
+      send();
+      await tick();
+      assert.equal(signal?.aborted, true, "the first signal cancels the update");
+      assert.deepEqual(hardExits, []);
+      send();
+      await tick();
+      assert.deepEqual(hardExits, ["staging"]);
+
+      const idle = setup({
+        subscribeSignals: (handler) => {
+          handlers.clear();
+          handlers.add(handler);
+          return () => handlers.delete(handler);
+        },
+      });
+      await until(idle.app.lastFrame, /preview-ccccccc/);
+      send();
+      await tick();
+      const frames = idle.app.frames.length;
+      await tick(200);
+      assert.equal(idle.app.frames.length, frames, "quit on a signal when no action runs");
+      assert.equal(handlers.size, 0, "stopped listening once it quit");
+    });
+
     it("says so when there are no stacks yet", async () => {
       const { app } = setup({ loadStatus: async () => [] });
       await until(app.lastFrame, /No stacks yet: press n to open a preview/);
