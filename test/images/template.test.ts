@@ -19,6 +19,13 @@ function hasTool(name: string): boolean {
   return spawnSync("bash", ["-c", `command -v ${name}`]).status === 0;
 }
 
+/** Skip a test that needs packer, saying so (CI installs packer: .ci/run). */
+function needPacker(test: Mocha.Context): void {
+  if (hasTool("packer")) return;
+  console.log("      (skipped: packer is not on PATH; apt-get install packer)");
+  test.skip();
+}
+
 /** Evaluate one expression of the template with `packer console` (works with Packer 1.6.6 and later). */
 function packerEval(expression: string, vars: Record<string, string>): string {
   const args = ["console", "-var-file=defaults.pkrvars.hcl"];
@@ -50,11 +57,7 @@ describe("images: Packer template", () => {
     });
 
     it("packer evaluates the image's tags to infra's keys, with the commit, branch, time and project", function () {
-      if (!hasTool("packer")) {
-        // CI installs packer (.ci/run); say plainly when this machine cannot run it.
-        console.log("      (skipped: packer is not on PATH; apt-get install packer)");
-        this.skip();
-      }
+      needPacker(this);
       const tags = JSON.parse(
         packerEval("jsonencode(local.ami_tags)", { commit: COMMIT, branch: "feature/tags" }),
       ) as Record<string, string>;
@@ -68,12 +71,12 @@ describe("images: Packer template", () => {
     });
 
     it("packer names the image flightdeck-<sha7>-<timestamp>", function () {
-      if (!hasTool("packer")) this.skip();
+      needPacker(this);
       assert.match(packerEval("local.ami_name", { commit: COMMIT }), /^flightdeck-0123456-\d{14}$/);
     });
 
     it("packer validate refuses a commit that is not 40 lower-case hex digits", async function () {
-      if (!hasTool("packer")) this.skip();
+      needPacker(this);
       const dir = await mkdtemp(join(tmpdir(), "flightdeck-artifact-"));
       const artifact = join(dir, "app.tar.gz");
       await writeFile(artifact, "");
