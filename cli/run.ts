@@ -37,6 +37,8 @@ export interface RunContext {
   result?: ResultEvent;
   costPerDay?: CostPerDay;
   redact?: (text: string) => string;
+  /** The engine and image resolver of this run, made once: every operation of the run shares them. */
+  backends?: Promise<Pick<OperationDeps, "engine" | "images">>;
 }
 
 export function createRunContext(
@@ -87,8 +89,13 @@ async function operations(
   extra: Pick<OperationDeps, "onEvent" | "signal" | "costPerDay"> = {},
 ): Promise<Operations> {
   requireProject(ctx.projectDir);
-  const engine = await ctx.deps.createEngine(ctx.projectDir, ctx.deps.env);
-  const images = await ctx.deps.images();
+  // The dashboard runs many operations; the real engine keeps what it learned (the
+  // Automation API, the `pulumi` version check, the project file) for all of them.
+  ctx.backends ??= (async () => ({
+    engine: await ctx.deps.createEngine(ctx.projectDir, ctx.deps.env),
+    images: await ctx.deps.images(),
+  }))();
+  const { engine, images } = await ctx.backends;
   return ctx.deps.createOperations({
     engine,
     projectDir: ctx.projectDir,

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { configMapOf } from "../../automation/config-map.js";
 import { MemoryEngine } from "../../automation/engine/memory.js";
 import { ALICE, projectRepo, type TempRepo } from "../automation/helpers.js";
 import { type Capture, FakeSignals, runCli } from "./harness.js";
@@ -252,6 +253,42 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
     const run = await runCli(repo.dir, ["reap"], { engine: new MemoryEngine(), env: TTY, tty: true });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Nothing to reap: no preview is past its TTL\./);
+  });
+
+  it("at a terminal, reap asks about the expired previews and destroys them with the one engine of the run", async () => {
+    const engine = new MemoryEngine();
+    const commit = "abcdef1" + "0".repeat(33);
+    engine.seed("preview-abcdef1", {
+      config: configMapOf({
+        environment: "preview",
+        image: { commit, amiId: "ami-0123456789abcdef0" },
+        previewMeta: { commit, createdAt: "2020-01-01T00:00:00.000Z", expiresAt: "2020-01-02T00:00:00.000Z" },
+      }),
+      resourceCount: 3,
+    });
+    let engines = 0;
+    let typed: Promise<void> = Promise.resolve();
+    const run = await runCli(repo.dir, ["reap"], {
+      engine,
+      env: TTY,
+      tty: true,
+      deps: {
+        createEngine: async () => {
+          engines++;
+          return engine;
+        },
+      },
+      onStart: (io) => {
+        typed = (async () => {
+          await waitFor(io.stdout, /1 preview\(s\): preview-abcdef1/);
+          io.stdin.type("y");
+        })();
+      },
+    });
+    await typed;
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(engine.has("preview-abcdef1"), false);
+    assert.equal(engines, 1, "the listing and the reap share one engine");
   });
 
   it("a config error lists every problem before anything runs (exit 2)", async () => {
