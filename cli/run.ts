@@ -15,6 +15,7 @@ import type { OperationDeps, Operations } from "../automation/api.js";
 import type { FlightdeckEvent, ResultEvent } from "../automation/events.js";
 import { ExitCode, UserError } from "../infra/errors.js";
 import { createRedactor } from "../infra/redact.js";
+import type { StackConfig } from "../infra/config.js";
 import type { CostPerDay } from "./cost.js";
 import { renderError } from "./errors.js";
 import { formatDuration, formatHistory, formatPreviews, formatStatus } from "./format.js";
@@ -39,6 +40,8 @@ export interface RunContext {
   redact?: (text: string) => string;
   /** The engine and image resolver of this run, made once: every operation of the run shares them. */
   backends?: Promise<Pick<OperationDeps, "engine" | "images">>;
+  /** Each committed stack config this run validated, read once (the input check and the confirmation both need it). */
+  configs?: Map<string, Promise<StackConfig>>;
 }
 
 export function createRunContext(
@@ -137,9 +140,21 @@ async function isProductionStack(ctx: RunContext, stack: string): Promise<boolea
   if (stack === "production") return true;
   if (!existsSync(join(ctx.projectDir, `Pulumi.${stack}.yaml`))) return false;
   // A broken config is reported now, every problem at once, before anything is touched.
-  const { loadStackConfig } = await import("../infra/config.js");
-  const config = await loadStackConfig(ctx.projectDir, stack);
+  const config = await committedConfig(ctx, stack);
   return config.environment === "production";
+}
+
+/** `Pulumi.<stack>.yaml`, read and validated once per run. */
+function committedConfig(ctx: RunContext, stack: string): Promise<StackConfig> {
+  ctx.configs ??= new Map();
+  let config = ctx.configs.get(stack);
+  if (!config) {
+    config = import("../infra/config.js").then(({ loadStackConfig }) =>
+      loadStackConfig(ctx.projectDir, stack),
+    );
+    ctx.configs.set(stack, config);
+  }
+  return config;
 }
 
 /** What this command needs confirmed, if anything. */
@@ -281,12 +296,9 @@ async function reapCandidates(ctx: RunContext, cmd: Extract<ParsedCommand, { com
 
 /** An environment's config, checked before any engine: a typo or a broken file is the person's to fix first. */
 async function checkEnvironment(ctx: RunContext, stack: string): Promise<void> {
-  const [{ requireEnvironmentFile }, { loadStackConfig }] = await Promise.all([
-    import("../automation/environments.js"),
-    import("../infra/config.js"),
-  ]);
+  const { requireEnvironmentFile } = await import("../automation/environments.js");
   await requireEnvironmentFile(ctx.projectDir, stack);
-  await loadStackConfig(ctx.projectDir, stack);
+  await committedConfig(ctx, stack);
 }
 
 /**
