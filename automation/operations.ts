@@ -34,7 +34,7 @@ import type {
   ReapResult,
   StackStatus,
 } from "./api.js";
-import { configMapOf, recordedRelease, stackConfigOf } from "./config-map.js";
+import { configMapOf, IMAGE_KEY, recordedRelease, stackConfigOf } from "./config-map.js";
 import { knownEnvironments, requireEnvironmentFile } from "./environments.js";
 import {
   type ConfigMap,
@@ -86,9 +86,6 @@ const ENVIRONMENT_ORDER: StackStatus["environment"][] = [
   "preview",
   "unknown",
 ];
-
-/** The stack config key holding the image a stack runs (`{commit, amiId}`). */
-const IMAGE_CONFIG_KEY = "flightdeck:image";
 
 export function createOperations(deps: OperationDeps): Operations {
   const { engine, projectDir } = deps;
@@ -667,8 +664,10 @@ export function createOperations(deps: OperationDeps): Operations {
       run("plan", { stack: input.stack }, async (ctx) => {
         const stack = input.stack;
         const preview = isPreviewStackName(stack);
-        const config = preview
-          ? stackConfigOf(await engine.getConfig(stack), `stack ${stack}`)
+        // A preview's config lives only in its stack; an environment's is the committed file.
+        const previewConfig = preview ? await engine.getConfig(stack) : undefined;
+        const config = previewConfig
+          ? stackConfigOf(previewConfig, `stack ${stack}`)
           : await environmentConfig(ctx, stack);
         const commit = input.commit ? await commitOf(ctx, input.commit) : undefined;
         if (!preview) {
@@ -677,18 +676,19 @@ export function createOperations(deps: OperationDeps): Operations {
           await engine.ensureStack(stack);
           await engine.setConfig(stack, configMapOf(committed));
         }
-        // What the stack records as its image before this plan: a plan must not leave another one there,
-        // or `status` of a stack never deployed would show the planned commit as if it ran.
-        const recordedImage = (await engine.getConfig(stack).catch((): ConfigMap => ({})))[IMAGE_CONFIG_KEY];
+        // What the stack records before this plan (setting the committed config left flightdeck's keys as
+        // they were). A plan must not leave another image there, or `status` of a stack never deployed
+        // would show the planned commit as if it ran.
+        const recorded = previewConfig ?? (await engine.getConfig(stack).catch((): ConfigMap => ({})));
+        const recordedImage = recorded[IMAGE_KEY];
         if (commit) {
           // Plan the commit's image, not the running one.
           const imageId = await imageFor(ctx, commit, config.region);
           await engine.setConfig(stack, configMapOf({ image: { commit, amiId: imageId } }));
         }
-        const planned =
-          commit ?? recordedRelease(await engine.getConfig(stack)).commit ?? config.image.commit;
+        const planned = commit ?? recordedRelease(recorded).commit ?? config.image.commit;
         const restoreImage = async () => {
-          if (commit) await engine.setConfig(stack, { [IMAGE_CONFIG_KEY]: recordedImage ?? { value: "{}" } });
+          if (commit) await engine.setConfig(stack, { [IMAGE_KEY]: recordedImage ?? { value: "{}" } });
         };
         const engineResult = await runEngine(ctx, stack, `flightdeck plan ${stack}`, (o) =>
           engine.preview(stack, o),

@@ -615,6 +615,24 @@ describe("operations (memory engine)", function () {
       assert.deepEqual((await s.engine.getConfig("staging"))["flightdeck:image"], running);
       assert.equal((await s.ops.status())[0]?.commit, w.c1);
     });
+
+    it("plans a preview from its own stack config, read once, and plans the commit it serves", async () => {
+      const s = new Setup(w);
+      await s.ops.previewUp({ commit: w.c1, actor: RM });
+      const stack = `preview-${w.c1.slice(0, 7)}`;
+      const before = await s.engine.getConfig(stack);
+      let reads = 0;
+      const getConfig = s.engine.getConfig.bind(s.engine);
+      s.engine.getConfig = (name: string) => {
+        reads++;
+        return getConfig(name);
+      };
+      const plan = (await s.ops.plan({ stack })) as { stack: string; commit: string };
+      assert.equal(plan.stack, stack);
+      assert.equal(plan.commit, w.c1);
+      assert.equal(reads, 1, "one config read serves the schema check and what the stack records");
+      assert.deepEqual(await getConfig(stack), before, "a plan changes nothing");
+    });
   });
 
   describe("event stream", () => {
