@@ -15,7 +15,9 @@
  * says what is missing and exits 2. It cannot run on a machine without AWS
  * access: nothing here pretends to build.
  *
- * An entry point like cli/ (nothing imports it), so it may use infra/errors.
+ * An entry point like cli/ (nothing imports it), so it may use infra/errors and
+ * resolve a ref exactly as `flightdeck deploy` does (automation/git.ts: also
+ * `origin/<branch>`, which is all a CI clone may have).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -23,6 +25,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { simpleGit } from "simple-git";
+import { resolveCommit } from "../automation/git.js";
 import { ExitCode, isUserError, UserError } from "../infra/errors.js";
 
 const IMAGES_DIR = dirname(fileURLToPath(import.meta.url));
@@ -101,27 +104,6 @@ export function packerCommands(plan: BuildPlan): string[][] {
     ["init", "."],
     ["build", ...vars, "."],
   ];
-}
-
-/** A ref to its full commit SHA in the repository, or a usage error (exit 2). */
-export async function resolveCommit(repo: string, ref: string): Promise<string> {
-  const git = simpleGit({ baseDir: repo, trimmed: true });
-  const unknown = (cause?: unknown) =>
-    new UserError(`image:build: '${ref}' is not a commit, branch or tag in ${repo}`, {
-      tryMessage: "Check the spelling, or fetch it first: git fetch --all --tags",
-      exitCode: ExitCode.usage,
-      cause,
-    });
-  // A ref starting with "-" would be read by git as an option.
-  if (ref.trim() === "" || ref.startsWith("-")) throw unknown();
-  try {
-    const sha = await git.revparse(["--verify", "--quiet", `${ref}^{commit}`]);
-    if (/^[0-9a-f]{40}$/.test(sha)) return sha;
-    throw unknown();
-  } catch (cause) {
-    if (isUserError(cause)) throw cause;
-    throw unknown(cause);
-  }
 }
 
 async function branchOf(repo: string, commit: string, given?: string): Promise<string> {

@@ -92,6 +92,15 @@ describe("images: image:build", () => {
     assert.doesNotMatch(run.stderr, /packer/i);
   });
 
+  it("resolves a branch that exists only as origin/<branch>, as deploy does (a CI clone)", async () => {
+    await rm(join(bin, "packer"), { force: true });
+    await simpleGit(repo).raw(["update-ref", "refs/remotes/origin/release", sha]);
+    const run = await runBuild(["--commit", "release", "--repo", repo], { PATH: bin });
+    assert.equal(run.code, ExitCode.usage);
+    assert.doesNotMatch(run.stderr, /is not a commit/);
+    assert.match(run.stderr, /packer was not found on PATH/);
+  });
+
   it("without Packer: says so and exits 2", async () => {
     await rm(join(bin, "packer"), { force: true });
     const run = await runBuild(["--commit", "main", "--repo", repo], { PATH: bin });
