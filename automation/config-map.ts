@@ -3,6 +3,8 @@
  * `ConfigMap` (Pulumi keys, objects as JSON text). Pure functions.
  */
 import {
+  decodeConfigValue,
+  encodeConfigValue,
   fromPulumiConfig,
   type PreviewMeta,
   parseStackConfig,
@@ -17,24 +19,6 @@ export const IMAGE_KEY = "flightdeck:image";
 export const RELEASE_KEY = "flightdeck:release";
 export const PREVIEW_META_KEY = "flightdeck:previewMeta";
 export const MANAGED_KEYS: readonly string[] = [IMAGE_KEY, RELEASE_KEY, PREVIEW_META_KEY];
-
-/** A config value as Pulumi stores it: strings as they are, everything else as JSON text. */
-export function encodeConfigValue(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-/** The inverse of `encodeConfigValue`: JSON objects, arrays, numbers and booleans are parsed back. */
-export function decodeConfigValue(text: string): unknown {
-  const trimmed = text.trim();
-  if (/^[[{]/.test(trimmed) || /^(true|false|-?\d+(\.\d+)?)$/.test(trimmed)) {
-    try {
-      return JSON.parse(trimmed);
-    } catch {
-      return text;
-    }
-  }
-  return text;
-}
 
 /** Schema-shaped values (`{ region, environment, network, ... }`) to a `ConfigMap`. */
 export function configMapOf(values: Record<string, unknown>): ConfigMap {

@@ -448,26 +448,31 @@ export function fromPulumiConfig(values: Record<string, unknown>): Record<string
   return out;
 }
 
+/** A config value as Pulumi stores it: strings as they are, everything else as JSON text. */
+export function encodeConfigValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The inverse of `encodeConfigValue`: JSON objects, arrays, numbers and booleans are parsed back. */
+export function decodeConfigValue(text: string): unknown {
+  const trimmed = text.trim();
+  if (/^[[{]/.test(trimmed) || /^(true|false|-?\d+(\.\d+)?)$/.test(trimmed)) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      // Not JSON after all: let the schema report the value as it is.
+      return text;
+    }
+  }
+  return text;
+}
+
 /**
  * Pulumi hands structured config values (`flightdeck:network: {cidr: ...}`) to the
- * program as JSON text (and scalars as text). Parse the values that look like JSON
- * objects or arrays; leave the rest to the schema.
+ * program as JSON text (and scalars as text): decode each as flightdeck encoded it.
  */
 export function decodeConfigValues(raw: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    const trimmed = value.trimStart();
-    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-      try {
-        out[key] = JSON.parse(value);
-        continue;
-      } catch {
-        // Not JSON after all: let the schema report the value as it is.
-      }
-    }
-    out[key] = value;
-  }
-  return out;
+  return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, decodeConfigValue(value)]));
 }
 
 /** The inverse of `fromPulumiConfig`, for writing a stack's config. */

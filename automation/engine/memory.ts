@@ -34,7 +34,8 @@
  * directly (history newest first, as `history()` returns it).
  */
 import { hostname, userInfo } from "node:os";
-import { decodeConfigValue, IMAGE_KEY, PREVIEW_META_KEY } from "../config-map.js";
+import { decodeConfigValue } from "../../infra/config.js";
+import { IMAGE_KEY, PREVIEW_META_KEY } from "../config-map.js";
 import {
   type ConfigMap,
   type Engine,

@@ -33,7 +33,8 @@ import { lstat, mkdir, readFile, readlink, rename, rm, symlink, writeFile } from
 import { dirname, join, normalize, sep } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { ExitCode, UserError } from "../../infra/errors.js";
-import { decodeConfigValue, MANAGED_KEYS } from "../config-map.js";
+import { decodeConfigValue } from "../../infra/config.js";
+import { MANAGED_KEYS } from "../config-map.js";
 import type { ConfigMap } from "../engine.js";
 
 /** A `Pulumi.<stack>.yaml` document, as Pulumi writes it. */

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  decodeConfigValue,
   decodeConfigValues,
+  encodeConfigValue,
   loadStackConfig,
   parseStackConfig,
   parseStackConfigYaml,
@@ -261,5 +263,18 @@ describe("stack config schema", () => {
     assert.deepEqual(decoded["flightdeck:network"], { cidr: "10.0.0.0/16", azs: 2, nat: "single" });
     assert.equal(decoded["flightdeck:environment"], "staging");
     assert.equal(decoded["flightdeck:tags"], "{not json");
+  });
+
+  it("decodes every value as the engine side encoded it: one codec for the program and the automation layer", () => {
+    const values = {
+      network: { cidr: "10.0.0.0/16", azs: 2 },
+      list: ["a"],
+      on: true,
+      count: 3,
+      name: "staging",
+    };
+    const encoded = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, encodeConfigValue(v)]));
+    assert.deepEqual(decodeConfigValues(encoded), values);
+    assert.equal(decodeConfigValue(" [1, 2 "), " [1, 2 ", "text that is not JSON stays text");
   });
 });
