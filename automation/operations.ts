@@ -18,6 +18,7 @@ import {
   type ReleaseInfo,
   type StackConfig,
   stackConfigFileName,
+  withoutReleaseFields,
 } from "../infra/config.js";
 import { ExitCode, UserError } from "../infra/errors.js";
 import { createRedactor } from "../infra/redact.js";
@@ -672,9 +673,8 @@ export function createOperations(deps: OperationDeps): Operations {
         const commit = input.commit ? await commitOf(ctx, input.commit) : undefined;
         if (!preview) {
           // The committed config, without flightdeck's own keys (they keep what the stack runs).
-          const { image: _image, release: _release, previewMeta: _meta, ...committed } = config;
           await engine.ensureStack(stack);
-          await engine.setConfig(stack, configMapOf(committed));
+          await engine.setConfig(stack, configMapOf(withoutReleaseFields(config)));
         }
         // What the stack records before this plan (setting the committed config left flightdeck's keys as
         // they were). A plan must not leave another image there, or `status` of a stack never deployed

@@ -10,15 +10,14 @@
  * - One plan at a time: the mock runtime is process-wide state, and status
  *   reads many stacks at once.
  */
-import type { StackConfig } from "../infra/config.js";
+import { type StackConfig, withoutReleaseFields } from "../infra/config.js";
 import type { OfflinePlanner } from "./wiring.js";
 
 export type CostPerDay = (stack: string, config: StackConfig) => Promise<number | undefined>;
 
 /** The part of a config the cost depends on, as a cache key. */
 export function costKey(config: StackConfig): string {
-  const { image: _image, release: _release, previewMeta: _meta, ...rest } = config;
-  return JSON.stringify(rest);
+  return JSON.stringify(withoutReleaseFields(config));
 }
 
 export function createCostPerDay(planner: OfflinePlanner, projectDir: string, now: () => Date): CostPerDay {

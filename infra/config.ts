@@ -533,6 +533,18 @@ export function parseStackConfigYaml(text: string, source: string): StackConfig 
   return parseStackConfig(fromPulumiConfig(config as Record<string, unknown>), source);
 }
 
+/** What flightdeck writes into a stack's config on every release: the image, who released it, preview metadata. */
+export type ReleaseFields = "image" | "release" | "previewMeta";
+
+/**
+ * A stack config without the fields flightdeck writes on every release: what the
+ * committed `Pulumi.<stack>.yaml` says, the same for every commit deployed with it.
+ */
+export function withoutReleaseFields(config: StackConfig): Omit<StackConfig, ReleaseFields> {
+  const { image: _image, release: _release, previewMeta: _meta, ...committed } = config;
+  return committed;
+}
+
 /** The file a stack's config lives in, relative to the project directory. */
 export function stackConfigFileName(stack: string): string {
   return `Pulumi.${stack}.yaml`;

@@ -6,6 +6,7 @@ import {
   loadStackConfig,
   parseStackConfig,
   parseStackConfigYaml,
+  withoutReleaseFields,
 } from "../../infra/config.js";
 import { ConfigError } from "../../infra/errors.js";
 import { EXAMPLE_STACKS, exampleInput } from "./fixtures.js";
@@ -263,6 +264,21 @@ describe("stack config schema", () => {
     assert.deepEqual(decoded["flightdeck:network"], { cidr: "10.0.0.0/16", azs: 2, nat: "single" });
     assert.equal(decoded["flightdeck:environment"], "staging");
     assert.equal(decoded["flightdeck:tags"], "{not json");
+  });
+
+  it("without the release fields, a config is what its committed file says", async () => {
+    const committed = await loadStackConfig(process.cwd(), "staging");
+    const released = parseStackConfig(
+      {
+        ...exampleInput("staging"),
+        image: { commit: "a".repeat(40), amiId: "ami-0123456789abcdef0" },
+        release: { actor: "alice@example.com", operation: "deploy", at: "2026-11-21T12:00:00.000Z" },
+      },
+      "Pulumi.staging.yaml",
+    );
+    const { image: _image, ...rest } = committed;
+    assert.deepEqual(withoutReleaseFields(released), rest);
+    assert.deepEqual(withoutReleaseFields(released), withoutReleaseFields(committed));
   });
 
   it("decodes every value as the engine side encoded it: one codec for the program and the automation layer", () => {
