@@ -35,11 +35,6 @@ export function outputMode(inputs: ModeInputs): OutputMode {
   return "ink";
 }
 
-/** Prompts are allowed exactly when the Ink UI is: nothing ever waits for an answer in CI. */
-export function canPrompt(inputs: ModeInputs): boolean {
-  return outputMode(inputs) === "ink";
-}
-
 /** Colour only on a terminal and never with `NO_COLOR` (https://no-color.org: any non-empty value). */
 export function colorEnabled(stdoutIsTTY: boolean, env: Record<string, string | undefined>): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;

@@ -408,9 +408,3 @@ function usageErrorForGroup(argv: readonly string[]): never {
 function allCommands(command: Command): Command[] {
   return [command, ...command.commands.flatMap((c) => allCommands(c))];
 }
-
-/** The top-level help text (what `flightdeck --help` prints). */
-export function helpText(): string {
-  const result = parseCommandLine(["--help"]);
-  return result.command === "help" ? result.text : "";
-}
