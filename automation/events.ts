@@ -33,6 +33,7 @@ interface Base {
 export interface StartEvent extends Base {
   type: "start";
   stack?: string;
+  /** What is released, when known as the operation starts; a release states it on its `release` step. */
   commit?: string;
   imageId?: string;
   actor?: string;
@@ -44,6 +45,8 @@ export interface StartEvent extends Base {
 export interface StepEvent extends Base {
   type: "step";
   message: string;
+  /** On the step that records a release on the stack (before the update): what it runs next, and who released it. */
+  release?: { commit: string; imageId: string; actor: string };
 }
 
 /** A guard was evaluated. A refused guard is followed by a failed result. */

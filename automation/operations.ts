@@ -277,6 +277,7 @@ export function createOperations(deps: OperationDeps): Operations {
     ctx.emit({
       type: "step",
       message: `recorded on ${r.stack}: ${shortSha(r.commit)} with ${r.imageId}, ${r.operation} by ${r.actor.id}`,
+      release: { commit: r.commit, imageId: r.imageId, actor: r.actor.id },
     });
     const verb = r.operation === "promote" ? `promote from ${r.from}` : r.operation;
     const result = await runEngine(

@@ -133,11 +133,15 @@ export function reduceEvent(state: OperationViewState, event: FlightdeckEvent): 
         actor: event.actor ?? base.actor,
         logFile: event.logFile ?? base.logFile,
       };
-    case "step":
+    case "step": {
+      // The header says what is being released as soon as the operation has recorded it.
+      const release = event.release;
       return {
         ...base,
+        ...(release ? { commit: release.commit, imageId: release.imageId, actor: release.actor } : {}),
         log: withLine(base, { kind: "step", timestamp: event.timestamp, message: event.message }),
       };
+    }
     case "guard":
       return {
         ...base,

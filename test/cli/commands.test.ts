@@ -237,6 +237,11 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
     assert.match(run.stdout, /Confirmed\./, run.stdout);
     assert.match(
       run.stdout,
+      /deploy · production · commit [0-9a-f]{7} · image ami-[0-9a-f]{17} · by alice@example\.com/,
+      "the header says what is released, and by whom",
+    );
+    assert.match(
+      run.stdout,
       /✔ production runs [0-9a-f]{7} \(ami-[0-9a-f]{17}\) at https:\/\/app\.example\.com in \d+s/,
       run.stdout,
     );

@@ -42,6 +42,23 @@ describe("cli: operation view reducer (pure)", () => {
     );
   });
 
+  it("takes what is released from the step that records it (a real start event does not know it yet)", () => {
+    resetClock();
+    const commit = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
+    const state = reduceEvents([
+      ev("deploy", { type: "start", stack: "staging" }),
+      ev("deploy", {
+        type: "step",
+        message: "recorded on staging: 1a2b3c4 with ami-0123456789abcdef0, deploy by alice@example.com",
+        release: { commit, imageId: "ami-0123456789abcdef0", actor: "alice@example.com" },
+      }),
+    ]);
+    assert.equal(state.commit, commit);
+    assert.equal(state.imageId, "ami-0123456789abcdef0");
+    assert.equal(state.actor, "alice@example.com");
+    assert.equal(state.log.length, 1, "the step is still a line of the log");
+  });
+
   it("prefers the engine's summary counts over its own", () => {
     resetClock();
     const state = reduceEvents([
