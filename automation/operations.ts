@@ -40,6 +40,7 @@ import { knownEnvironments, requireEnvironmentFile } from "./environments.js";
 import {
   type ConfigMap,
   type EngineStackSummary,
+  type OutputMap,
   type RunOptions,
   type RunResult,
   StackNotFoundError,
@@ -65,7 +66,7 @@ import {
   rollbackGuard,
 } from "./guards.js";
 import { mapBounded, settleBounded } from "./pool.js";
-import { type OperationContext, type Outcome, runOperation } from "./run.js";
+import { type OperationContext, type Outcome, runOperation, withoutUndefined } from "./run.js";
 
 /**
  * How many stacks `status` and `preview list` read at once. Each read of the
@@ -286,7 +287,7 @@ export function createOperations(deps: OperationDeps): Operations {
       `flightdeck ${verb} ${shortSha(r.commit)} by ${r.actor.id}`,
       (o) => engine.up(r.stack, o),
     );
-    const url = outputString(result.outputs?.url?.value);
+    const url = urlOf(result.outputs);
     const data: DeployResult = {
       stack: r.stack,
       commit: r.commit,
@@ -335,7 +336,7 @@ export function createOperations(deps: OperationDeps): Operations {
       try {
         const [config, outputs] = await Promise.all([
           engine.getConfig(s.name),
-          engine.outputs(s.name).catch(() => ({})),
+          engine.outputs(s.name).catch((): OutputMap => ({})),
         ]);
         let meta = recordedRelease(config).previewMeta;
         if (!meta?.expiresAt)
@@ -346,7 +347,7 @@ export function createOperations(deps: OperationDeps): Operations {
             reason: "no preview metadata (flightdeck:previewMeta) in its config or last update",
           };
         }
-        const url = outputString((outputs as Record<string, { value: unknown }>).url?.value);
+        const url = urlOf(outputs);
         const info: PreviewInfo = {
           stack: s.name,
           commit: meta.commit,
@@ -390,7 +391,7 @@ export function createOperations(deps: OperationDeps): Operations {
     const stack = summary.name;
     const [config, outputs, history] = await Promise.all([
       engine.getConfig(stack).catch((): ConfigMap => ({})),
-      engine.outputs(stack).catch(() => ({})),
+      engine.outputs(stack).catch((): OutputMap => ({})),
       historyOrEmpty(stack, 1),
     ]);
     const last = history[0];
@@ -398,13 +399,13 @@ export function createOperations(deps: OperationDeps): Operations {
     const ran = recordedRelease(last?.config ?? config);
     const current = recordedRelease(config);
     const environment = environmentOf(stack, config);
-    const url = outputString((outputs as Record<string, { value: unknown }>).url?.value);
+    const url = urlOf(outputs);
     const meta = current.previewMeta ?? ran.previewMeta;
     const row: StackStatus = {
       stack,
       environment,
       updateInProgress: summary.updateInProgress,
-      ...defined({
+      ...withoutUndefined({
         commit: ran.commit ?? current.commit,
         branch: meta?.branch,
         imageId: ran.imageId ?? current.imageId,
@@ -795,7 +796,7 @@ export function historyEntryOf(record: UpdateRecord): HistoryEntry {
     result: record.result,
     message: record.message,
     startTime: record.startTime,
-    ...defined({
+    ...withoutUndefined({
       commit: recorded.commit,
       imageId: recorded.imageId,
       actor: recorded.release?.actor,
@@ -805,10 +806,8 @@ export function historyEntryOf(record: UpdateRecord): HistoryEntry {
   };
 }
 
-function outputString(value: unknown): string | undefined {
+/** The stack's `url` output, when it has one. */
+function urlOf(outputs: OutputMap | undefined): string | undefined {
+  const value = outputs?.url?.value;
   return typeof value === "string" && value.length > 0 ? value : undefined;
-}
-
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -158,6 +158,7 @@ export function redactEvent(event: FlightdeckEvent, redact: (text: string) => st
   return safe === text ? event : (JSON.parse(safe) as FlightdeckEvent);
 }
 
-function withoutUndefined<T extends object>(value: T): Partial<T> {
+/** The object without its undefined fields (optional fields stay absent in events and JSON). */
+export function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
