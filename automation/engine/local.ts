@@ -29,6 +29,7 @@ import { homedir } from "node:os";
 import { basename, delimiter, dirname, join } from "node:path";
 import type * as Auto from "@pulumi/pulumi/automation/index.js";
 import { ExitCode, UserError } from "../../infra/errors.js";
+import { plainValues } from "../config-map.js";
 import { isPreviewStackName } from "../../infra/naming.js";
 import {
   type ConfigMap,
@@ -52,7 +53,6 @@ import type { ResourceOp } from "../events.js";
 import {
   committedStackFilePath,
   type ProjectFile,
-  plainConfigEntries,
   prepareProjectFiles,
   projectWorkDir,
   readProjectFile,
@@ -340,7 +340,7 @@ export class LocalEngine implements Engine {
       const current = (await readStackFile(path)) ?? {};
       await writeStackFile(path, {
         ...current,
-        config: { ...(current.config ?? {}), ...plainConfigEntries(values) },
+        config: { ...(current.config ?? {}), ...plainValues(values) },
       });
     });
     const secrets = Object.fromEntries(Object.entries(values).filter(([, v]) => v.secret));
@@ -509,7 +509,7 @@ export class LocalEngine implements Engine {
     try {
       const s = await auto.Stack.select(stack, ws);
       const [last] = await s.history(1, 1, false);
-      return last ? plainConfigEntries(toUpdateRecord(last).config) : undefined;
+      return last ? plainValues(toUpdateRecord(last).config) : undefined;
     } catch {
       // A stack that does not exist yet has nothing recorded.
       return undefined;

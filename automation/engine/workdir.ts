@@ -33,9 +33,7 @@ import { lstat, mkdir, readFile, readlink, rename, rm, symlink, writeFile } from
 import { dirname, join, normalize, sep } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { ExitCode, UserError } from "../../infra/errors.js";
-import { decodeConfigValue } from "../../infra/config.js";
 import { MANAGED_KEYS } from "../config-map.js";
-import type { ConfigMap } from "../engine.js";
 
 /** A `Pulumi.<stack>.yaml` document, as Pulumi writes it. */
 export interface StackFile {
@@ -87,15 +85,6 @@ export function renderStackFile(input: {
     Object.assign(config, previous);
   }
   out.config = config;
-  return out;
-}
-
-/** Values for the stack file from a `ConfigMap`: JSON text back to objects, so the file reads like the committed one. */
-export function plainConfigEntries(values: ConfigMap): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, entry] of Object.entries(values)) {
-    if (!entry.secret) out[key] = decodeConfigValue(entry.value);
-  }
   return out;
 }
 
