@@ -9,6 +9,7 @@
  *   plans a handful of times, not once per stack.
  * - One plan at a time: the mock runtime is process-wide state, and status
  *   reads many stacks at once.
+ * - `costWhenKnown` never waits for a plan (the dashboard's refreshes).
  */
 import { type StackConfig, withoutReleaseFields } from "../infra/config.js";
 import type { OfflinePlanner } from "./wiring.js";
@@ -43,4 +44,14 @@ export function createCostPerDay(planner: OfflinePlanner, projectDir: string, no
     cache.set(key, estimate);
     return estimate;
   };
+}
+
+/**
+ * The cost when it is already estimated, else `undefined` at once while the
+ * estimate goes on (it is there for a later call). The dashboard's refreshes
+ * never wait for an offline plan: costs join the screen as they are ready.
+ */
+export function costWhenKnown(cost: CostPerDay): CostPerDay {
+  // A settled estimate wins the race (its reaction runs first); a pending one loses to `undefined`.
+  return (stack, config) => Promise.race([cost(stack, config), Promise.resolve(undefined)]);
 }

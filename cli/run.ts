@@ -513,11 +513,10 @@ async function runPlan(ctx: RunContext, cmd: Extract<ParsedCommand, { command: "
 // Dashboard
 
 async function runDashboard(ctx: RunContext, globals: GlobalOptions): Promise<number> {
-  // Fail before drawing anything when there is no engine (no `pulumi` on PATH).
-  const ops = await operations(ctx);
-  // The first screen comes at once; costs (offline plans, a few seconds) join from the next refresh.
-  const costed = await operations(ctx, { costPerDay: await costPerDay(ctx) });
-  let first = true;
+  // Fail before drawing anything when there is no engine (no `pulumi` on PATH). The first screen
+  // comes at once: costs (offline plans, a few seconds each) join on a later refresh, when estimated.
+  const { costWhenKnown } = await import("./cost.js");
+  const ops = await operations(ctx, { costPerDay: costWhenKnown(await costPerDay(ctx)) });
   const { renderDashboard } = await import("./ui/render.js");
   const describe = (error: unknown) =>
     renderError(error, {
@@ -526,12 +525,7 @@ async function runDashboard(ctx: RunContext, globals: GlobalOptions): Promise<nu
       logDir: join(ctx.projectDir, ".flightdeck", "logs"),
     }).text;
   await renderDashboard(ctx.deps, {
-    loadStatus: () => {
-      if (!first) return costed.status();
-      first = false;
-      void costed.status().catch(() => undefined); // warms the cost cache for the next refresh
-      return ops.status();
-    },
+    loadStatus: () => ops.status(),
     loadHistory: (env) => ops.history({ env, limit: 20 }),
     recentCommits: () => ctx.deps.recentCommits(ctx.projectDir, 15),
     runAction: async (action, onEvent, signal) => {

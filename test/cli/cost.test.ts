@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { costKey, createCostPerDay } from "../../cli/cost.js";
+import { costKey, costWhenKnown, createCostPerDay } from "../../cli/cost.js";
 import type { OfflinePlanner } from "../../cli/wiring.js";
 import { loadStackConfig } from "../../infra/config.js";
 
@@ -52,5 +52,25 @@ describe("cli: cost per day from the offline plan", () => {
       () => new Date(),
     );
     assert.equal(await cost("staging", staging), undefined);
+  });
+
+  it("for the dashboard: no waiting for a plan; the estimate is there on a later call", async () => {
+    const staging = await loadStackConfig(ROOT, "staging");
+    let release: () => void = () => {};
+    const planned = new Promise<void>((r) => {
+      release = r;
+    });
+    let plans = 0;
+    const planner: OfflinePlanner = async () => {
+      plans++;
+      await planned;
+      return { cost: { daily: 14.5 } } as Awaited<ReturnType<OfflinePlanner>>;
+    };
+    const cost = costWhenKnown(createCostPerDay(planner, ROOT, () => new Date()));
+    assert.equal(await cost("staging", staging), undefined, "the plan is still running");
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await cost("staging", staging), 14.5);
+    assert.equal(plans, 1);
   });
 });
