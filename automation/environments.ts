@@ -1,21 +1,17 @@
 /**
  * Which environments a project has: one committed `Pulumi.<env>.yaml` each.
- * Light on purpose (no schema, no engine), so the CLI can tell a person about
+ * Light on purpose (no engine, no Pulumi), so the CLI can tell a person about
  * a mistyped environment before it loads anything heavy.
  */
 import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { stacksWithConfig } from "../infra/config.js";
 import { UserError } from "../infra/errors.js";
 import { isPreviewStackName } from "../infra/naming.js";
 
 /** The environments of a project: every `Pulumi.<env>.yaml` but previews', sorted. */
 export async function knownEnvironments(projectDir: string): Promise<string[]> {
-  const files = await readdir(projectDir).catch(() => [] as string[]);
-  return files
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined && !isPreviewStackName(s))
-    .sort();
+  return (await stacksWithConfig(projectDir)).filter((s) => !isPreviewStackName(s));
 }
 
 /** Throws the user error for a name that is not an environment of this project (exit 2). */

@@ -36,7 +36,7 @@ import type {
   StackStatus,
 } from "./api.js";
 import { configMapOf, IMAGE_KEY, recordedRelease, stackConfigOf } from "./config-map.js";
-import { knownEnvironments, requireEnvironmentFile } from "./environments.js";
+import { requireEnvironmentFile } from "./environments.js";
 import {
   type ConfigMap,
   type EngineStackSummary,
@@ -764,8 +764,6 @@ export function noSuchPreview(stack: string, ref: string): UserError {
     },
   );
 }
-
-export { knownEnvironments };
 
 export function environmentOf(stack: string, config: ConfigMap): StackStatus["environment"] {
   const declared = config["flightdeck:environment"]?.value;

@@ -6,7 +6,7 @@
  * never through `config.get` calls scattered over the program. A bad config
  * fails before anything is touched, listing every problem by file and path.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -548,6 +548,15 @@ export function withoutReleaseFields(config: StackConfig): Omit<StackConfig, Rel
 /** The file a stack's config lives in, relative to the project directory. */
 export function stackConfigFileName(stack: string): string {
   return `Pulumi.${stack}.yaml`;
+}
+
+/** Every stack with a `Pulumi.<stack>.yaml` in a project directory, sorted (none when the folder cannot be read). */
+export async function stacksWithConfig(projectDir: string): Promise<string[]> {
+  const files = await readdir(projectDir).catch(() => [] as string[]);
+  return files
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
 }
 
 /** Read and validate `Pulumi.<stack>.yaml` from a project directory. */

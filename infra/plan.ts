@@ -7,9 +7,8 @@
  * JSON-serialisable document; the CLI renders it (as text or `--json`) and
  * fails on a mandatory violation (`mandatoryViolations`).
  */
-import { readdir } from "node:fs/promises";
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig, type StackConfig, stackConfigFileName } from "./config.js";
+import { loadStackConfig, type StackConfig, stackConfigFileName, stacksWithConfig } from "./config.js";
 import { type CostEstimate, estimateCost, previewMarginalCost } from "./cost/estimate.js";
 import { ExitCode, UserError } from "./errors.js";
 import { isFullSha, previewStackName } from "./naming.js";
@@ -120,14 +119,6 @@ async function resolveStack(options: PlanOfflineOptions): Promise<ResolvedStack>
 }
 
 /** The stacks that have a `Pulumi.<stack>.yaml` in the project, sorted. */
-export async function stacksWithConfig(projectDir: string): Promise<string[]> {
-  const files = await readdir(projectDir);
-  return files
-    .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
-}
-
 function unknownStack(projectDir: string, stack: string, known: readonly string[]): UserError {
   const plannable = known.includes(PREVIEWS_BASE) ? [...known, `${PREVIEW_PLAN} --commit <SHA>`] : known;
   return new UserError(

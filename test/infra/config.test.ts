@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   decodeConfigValue,
   decodeConfigValues,
@@ -6,6 +9,7 @@ import {
   loadStackConfig,
   parseStackConfig,
   parseStackConfigYaml,
+  stacksWithConfig,
   withoutReleaseFields,
 } from "../../infra/config.js";
 import { ConfigError } from "../../infra/errors.js";
@@ -264,6 +268,15 @@ describe("stack config schema", () => {
     assert.deepEqual(decoded["flightdeck:network"], { cidr: "10.0.0.0/16", azs: 2, nat: "single" });
     assert.equal(decoded["flightdeck:environment"], "staging");
     assert.equal(decoded["flightdeck:tags"], "{not json");
+  });
+
+  it("lists the stacks that have a config file, dotted names included", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flightdeck-stacks-"));
+    for (const f of ["Pulumi.yaml", "Pulumi.qa.eu.yaml", "Pulumi.staging.yaml", "notes.yaml"]) {
+      writeFileSync(join(dir, f), "config: {}\n");
+    }
+    assert.deepEqual(await stacksWithConfig(dir), ["qa.eu", "staging"]);
+    assert.deepEqual(await stacksWithConfig(join(dir, "missing")), []);
   });
 
   it("without the release fields, a config is what its committed file says", async () => {

@@ -3,6 +3,7 @@ import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { stacksWithConfig } from "../../infra/config.js";
 import { UserError } from "../../infra/errors.js";
 import {
   isSecretKey,
@@ -10,7 +11,6 @@ import {
   maskSecrets,
   type PlanDocument,
   planOffline,
-  stacksWithConfig,
 } from "../../infra/plan.js";
 import { SECRET_MASK } from "../../infra/resources.js";
 
