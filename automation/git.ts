@@ -5,6 +5,7 @@
  */
 import { type SimpleGit, simpleGit } from "simple-git";
 import { ExitCode, UserError } from "../infra/errors.js";
+import { isFullSha } from "../infra/naming.js";
 
 export interface CommitInfo {
   sha: string;
@@ -35,7 +36,7 @@ export async function resolveCommit(dir: string, ref: string): Promise<string> {
   if (trimmed.length === 0 || trimmed.startsWith("-")) throw unknownRef(ref);
   for (const candidate of [trimmed, `origin/${trimmed}`]) {
     const sha = await tryRaw(repo, ["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`]);
-    if (sha && /^[0-9a-f]{40}$/.test(sha.trim())) return sha.trim();
+    if (sha && isFullSha(sha.trim())) return sha.trim();
   }
   throw unknownRef(ref);
 }

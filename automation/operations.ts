@@ -22,7 +22,7 @@ import {
 } from "../infra/config.js";
 import { ExitCode, UserError } from "../infra/errors.js";
 import { createRedactor } from "../infra/redact.js";
-import { isPreviewStackName, previewStackName, shortSha } from "../infra/naming.js";
+import { isPreviewStackName, isShaPrefix, previewStackName, shortSha } from "../infra/naming.js";
 import { resolveActor } from "./actor.js";
 import type {
   Actor,
@@ -318,7 +318,7 @@ export function createOperations(deps: OperationDeps): Operations {
       return previewStackName(await resolveCommit(projectDir, ref));
     } catch (error) {
       // A preview of a commit this clone does not have can still be named by its SHA.
-      if (/^[0-9a-f]{7,40}$/i.test(ref)) return previewStackName(ref);
+      if (isShaPrefix(ref)) return previewStackName(ref);
       throw error;
     }
   }
@@ -740,7 +740,7 @@ export function createOperations(deps: OperationDeps): Operations {
       return await commitOf(ctx, ref);
     } catch (error) {
       // A shallow CI clone may lack an old commit: a SHA prefix that history knows is enough.
-      if (/^[0-9a-f]{7,40}$/i.test(ref)) {
+      if (isShaPrefix(ref)) {
         const known = [
           ...new Set(history.map((r) => recordedRelease(r.config).commit).filter((c): c is string => !!c)),
         ];

@@ -477,15 +477,13 @@ async function runPlan(ctx: RunContext, cmd: Extract<ParsedCommand, { command: "
   requireProject(ctx.projectDir);
   const started = ctx.deps.clock().getTime();
   // The offline plan wants a full SHA; a branch, tag or short SHA is resolved here (as deploy does).
+  const { isFullSha, isPreviewStackName } = await import("../infra/naming.js");
   const commit =
-    cmd.commit === undefined || !cmd.offline || /^[0-9a-f]{40}$/.test(cmd.commit)
+    cmd.commit === undefined || !cmd.offline || isFullSha(cmd.commit)
       ? cmd.commit
       : await ctx.deps.resolveCommit(ctx.projectDir, cmd.commit);
   const input = { stack: cmd.stack, ...(commit === undefined ? {} : { commit }) };
-  if (!cmd.offline) {
-    const { isPreviewStackName } = await import("../infra/naming.js");
-    if (!isPreviewStackName(cmd.stack)) await checkEnvironment(ctx, cmd.stack);
-  }
+  if (!cmd.offline && !isPreviewStackName(cmd.stack)) await checkEnvironment(ctx, cmd.stack);
   const plan = cmd.offline
     ? await ctx.deps.planOffline({ projectDir: ctx.projectDir, now: ctx.deps.clock(), ...input })
     : await (await operations(ctx, { onEvent: queryListener(ctx) })).plan(input);

@@ -9,10 +9,15 @@ export function isFullSha(value: string): boolean {
   return FULL_SHA.test(value);
 }
 
+/** A full SHA or an abbreviation of at least seven hex digits, in either case. */
+export function isShaPrefix(value: string): boolean {
+  return /^[0-9a-f]{7,40}$/i.test(value);
+}
+
 /** The seven-character short SHA used in names and URLs. */
 export function shortSha(sha: string): string {
   const lower = sha.toLowerCase();
-  if (!/^[0-9a-f]{7,40}$/.test(lower)) throw new Error(`not a commit SHA: '${sha}'`);
+  if (!isShaPrefix(lower)) throw new Error(`not a commit SHA: '${sha}'`);
   return lower.slice(0, 7);
 }
 
