@@ -25,6 +25,17 @@ async function waitFor(out: Capture, pattern: RegExp, ms = 10_000): Promise<void
   }
 }
 
+/** Resolve once the engine holds `stack`'s update lock (the operation reached `up`). */
+async function waitUntilBusy(engine: MemoryEngine, stack: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const stacks = await engine.listStacks();
+    if (stacks.some((s) => s.name === stack && s.updateInProgress)) return;
+    if (Date.now() > end) assert.fail(`${stack} never started its update`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 function jsonLines(text: string): Record<string, unknown>[] {
   return text
     .trim()
@@ -159,9 +170,9 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
   });
 
   it("a second update of a busy stack exits 4 and says who holds the lock", async () => {
-    const engine = new MemoryEngine({ updateLatencyMs: 600 });
+    const engine = new MemoryEngine({ updateLatencyMs: 1_500 });
     const first = runCli(repo.dir, ["deploy", "testing"], { engine });
-    await new Promise((r) => setTimeout(r, 250));
+    await waitUntilBusy(engine, "testing");
     const second = await runCli(repo.dir, ["deploy", "testing"], { engine });
     assert.equal(second.code, 4, second.stderr);
     assert.match(second.stderr, /locked by another update/);
@@ -173,7 +184,7 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
     const engine = new MemoryEngine({ updateLatencyMs: 5_000 });
     const signals = new FakeSignals();
     const running = runCli(repo.dir, ["deploy", "testing"], { engine, signals });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntilBusy(engine, "testing");
     signals.send("SIGINT");
     const run = await running;
     assert.equal(run.code, 130, run.stderr);
@@ -183,12 +194,13 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
 
     const signals2 = new FakeSignals();
     const exits: number[] = [];
+    const busy = new MemoryEngine({ updateLatencyMs: 1_500 });
     const hanging = runCli(repo.dir, ["deploy", "staging"], {
-      engine: new MemoryEngine({ updateLatencyMs: 1_500 }),
+      engine: busy,
       signals: signals2,
       deps: { exit: (c) => void exits.push(c) },
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntilBusy(busy, "staging");
     signals2.send("SIGINT");
     signals2.send("SIGINT");
     assert.deepEqual(exits, [130]);

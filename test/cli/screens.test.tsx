@@ -27,8 +27,11 @@ const KEY = { down: "\u001B[B", up: "\u001B[A", enter: "\r", esc: "\u001B", ctrl
 const NOW = new Date("2026-11-21T12:00:00Z");
 const clock = () => NOW;
 
-/** Wait until the last frame matches (Ink renders asynchronously). */
-async function until(frame: () => string | undefined, pattern: RegExp, ms = 2000): Promise<string> {
+/**
+ * Wait until the last frame matches (Ink renders asynchronously). Returns as soon as
+ * it does; the long limit only matters on a loaded machine.
+ */
+async function until(frame: () => string | undefined, pattern: RegExp, ms = 10_000): Promise<string> {
   const end = Date.now() + ms;
   for (;;) {
     const text = frame() ?? "";
