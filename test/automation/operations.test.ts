@@ -455,7 +455,8 @@ describe("operations (memory engine)", function () {
 
   describe("locks and cancellation", () => {
     it("reports a locked stack with its holder (exit 4)", async () => {
-      const s = new Setup(w, { updateLatencyMs: 300, holder: "carol@ci-runner (pid 77)" });
+      // Long enough that the second deploy reaches the engine while the first still holds the lock.
+      const s = new Setup(w, { updateLatencyMs: 2_000, holder: "carol@ci-runner (pid 77)" });
       const started = new Promise<void>((resolve) => {
         s.events.push = (...items: FlightdeckEvent[]) => {
           for (const e of items) if (e.type === "resource" && e.status === "started") resolve();

@@ -170,7 +170,7 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
   });
 
   it("a second update of a busy stack exits 4 and says who holds the lock", async () => {
-    const engine = new MemoryEngine({ updateLatencyMs: 1_500 });
+    const engine = new MemoryEngine({ updateLatencyMs: 3_000 });
     const first = runCli(repo.dir, ["deploy", "testing"], { engine });
     await waitUntilBusy(engine, "testing");
     const second = await runCli(repo.dir, ["deploy", "testing"], { engine });
