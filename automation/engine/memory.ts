@@ -355,20 +355,20 @@ export class MemoryEngine implements Engine {
             ? "create"
             : "update";
     const emit = (event: EngineEvent) => options.onEvent?.(event);
+    const resourceEvent = (resource: (typeof targets)[number], status: "started" | "done" | "failed") =>
+      ({
+        kind: "resource",
+        urn: urnOf(stack, resource),
+        resourceType: resource.type,
+        name: resource.name,
+        op,
+        status,
+      }) satisfies EngineEvent;
     const onAbort = () => delay.stop();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       if (options.signal?.aborted) delay.stop();
-      for (const resource of targets) {
-        emit({
-          kind: "resource",
-          urn: urnOf(stack, resource),
-          resourceType: resource.type,
-          name: resource.name,
-          op,
-          status: "started",
-        });
-      }
+      for (const resource of targets) emit(resourceEvent(resource, "started"));
       try {
         await delay.done;
       } catch {
@@ -379,17 +379,7 @@ export class MemoryEngine implements Engine {
       const failure = this.options.fail?.(stack, kind);
       if (failure) {
         const first = targets[0];
-        if (first) {
-          emit({
-            kind: "resource",
-            urn: urnOf(stack, first),
-            resourceType: first.type,
-            name: first.name,
-            op,
-            status: "failed",
-            error: failure,
-          });
-        }
+        if (first) emit({ ...resourceEvent(first, "failed"), error: failure });
         emit({
           kind: "diagnostic",
           severity: "error",
@@ -399,16 +389,7 @@ export class MemoryEngine implements Engine {
         record.result = "failed";
         throw new UpdateFailedError(stack, kind, failure);
       }
-      for (const resource of targets) {
-        emit({
-          kind: "resource",
-          urn: urnOf(stack, resource),
-          resourceType: resource.type,
-          name: resource.name,
-          op,
-          status: "done",
-        });
-      }
+      for (const resource of targets) emit(resourceEvent(resource, "done"));
       const changes: Partial<Record<ResourceOp, number>> = targets.length > 0 ? { [op]: targets.length } : {};
       if (kind === "destroy") {
         state.resources = [];
