@@ -103,13 +103,14 @@ export class StackLockedError extends UserError {
   readonly holder?: string;
   readonly since?: string;
 
-  constructor(stack: string, detail: { holder?: string; since?: string } = {}) {
+  constructor(stack: string, detail: { holder?: string; since?: string; clearCommand?: string } = {}) {
     const who = detail.holder ? ` by ${detail.holder}` : "";
     const when = detail.since ? ` since ${detail.since}` : "";
+    const clear = detail.clearCommand ?? `pulumi cancel --stack ${stack}`;
     super(`stack '${stack}' is locked by another update${who}${when}`, {
       tryMessage: "Wait for that update to finish, then run this again.",
       nextSteps: [
-        `If no update is running any more, check with its owner, then clear the lock with \`pulumi cancel --stack ${stack}\`. flightdeck never breaks a lock by itself.`,
+        `If no update is running any more, check with its owner, then clear the lock with \`${clear}\`. flightdeck never breaks a lock by itself.`,
       ],
       exitCode: ExitCode.busy,
     });
@@ -150,9 +151,11 @@ export class UpdateCancelledError extends UserError {
 
 /** No Pulumi CLI to drive: every engine operation fails at once with this. */
 export class EngineUnavailableError extends UserError {
-  constructor(reason: string) {
+  constructor(reason: string, advice: { tryMessage?: string } = {}) {
     super(`the Pulumi CLI is needed for this command: ${reason}`, {
-      tryMessage: "Install it (https://www.pulumi.com/docs/install/) and make sure `pulumi` is on PATH.",
+      tryMessage:
+        advice.tryMessage ??
+        "Install it (https://www.pulumi.com/docs/install/) and make sure `pulumi` is on PATH, or run `npm run engine:install`.",
       nextSteps: ["`flightdeck plan <stack> --offline` works without it."],
       exitCode: ExitCode.usage,
     });

@@ -67,25 +67,36 @@ export function renderStackFile(input: {
   current?: StackFile;
   /** Plain values of the config the last update ran with, when there is no current file. */
   recorded?: Record<string, unknown>;
+  /** The encryption settings of the stack's state, when there is no current file. */
+  encryption?: Partial<StackFile>;
 }): StackFile {
-  const { committed, current, recorded } = input;
+  const { committed, current, recorded, encryption } = input;
   const out: StackFile = {};
   for (const key of ENCRYPTION_KEYS) {
-    const value = committed?.[key] ?? current?.[key];
+    const value = committed?.[key] ?? current?.[key] ?? encryption?.[key];
     if (typeof value === "string") out[key] = value;
   }
   const previous = current?.config ?? recorded ?? {};
   const config: Record<string, unknown> = {};
   if (committed) {
     Object.assign(config, committed.config ?? {});
-    for (const key of MANAGED_KEYS) {
-      if (key in previous && !(key in config)) config[key] = previous[key];
+    for (const [key, value] of Object.entries(previous)) {
+      // flightdeck's own keys, and secrets set on the stack (encrypted with its key), carry over.
+      const carried = MANAGED_KEYS.includes(key) || isSecureValue(value);
+      if (carried && !(key in config)) config[key] = value;
     }
   } else {
     Object.assign(config, previous);
   }
   out.config = config;
   return out;
+}
+
+/** A config value Pulumi encrypted: `{ secure: <ciphertext> }`. */
+function isSecureValue(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && typeof (value as { secure?: unknown }).secure === "string"
+  );
 }
 
 export function parseStackFile(text: string, source: string): StackFile {

@@ -4,11 +4,12 @@
  * a temp file backend, a temp passphrase and a tiny provider-free program).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configMapOf } from "../../automation/config-map.js";
-import { createLocalEngine, findOnPath } from "../../automation/engine/local.js";
+import { realEngineOrSkip, tinyProject } from "./real-engine.js";
+import { createLocalEngine } from "../../automation/engine/local.js";
 import { MemoryEngine } from "../../automation/engine/memory.js";
 import {
   type Engine,
@@ -27,6 +28,8 @@ interface Harness {
   makeSlow(stack: string, ms: number): Promise<void>;
   /** How long to wait before cancelling a slow update. */
   settleMs: number;
+  /** The backend a lock's clean-up command must name (the real engine's). */
+  backendUrl?: string;
 }
 
 function memoryHarness(): Harness {
@@ -45,30 +48,6 @@ function memoryHarness(): Harness {
   };
 }
 
-/** A project whose program registers one component (no provider plugin needed) and exports outputs from config. */
-function tinyProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), "flightdeck-contract-"));
-  mkdirSync(join(dir, "dist"));
-  symlinkSync(new URL("../../node_modules", import.meta.url).pathname, join(dir, "node_modules"), "junction");
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "contract", type: "commonjs" }));
-  writeFileSync(join(dir, "Pulumi.yaml"), "name: contract\nruntime: nodejs\nmain: dist/main.js\n");
-  writeFileSync(
-    join(dir, "dist", "main.js"),
-    `const pulumi = require("@pulumi/pulumi");
-const config = new pulumi.Config("flightdeck");
-module.exports = (async () => {
-  const sleepMs = Number(config.get("sleepMs") ?? "0");
-  if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
-  if (config.get("fail")) throw new Error("boom: the program threw");
-  new pulumi.ComponentResource("contract:index:Thing", "thing");
-  const image = config.getObject("image") ?? {};
-  return { commit: image.commit, imageId: image.amiId };
-})();
-`,
-  );
-  return dir;
-}
-
 async function localHarness(): Promise<Harness> {
   const project = tinyProject();
   const state = mkdtempSync(join(tmpdir(), "flightdeck-state-"));
@@ -80,6 +59,7 @@ async function localHarness(): Promise<Harness> {
   const engine = await createLocalEngine(project, env);
   return {
     engine,
+    backendUrl: env.PULUMI_BACKEND_URL,
     makeFailing: (stack) => engine.setConfig(stack, { "flightdeck:fail": { value: "true" } }),
     makeSlow: (stack, ms) => engine.setConfig(stack, { "flightdeck:sleepMs": { value: String(ms) } }),
     settleMs: 3000,
@@ -160,6 +140,9 @@ function contract(name: string, make: () => Promise<Harness>, timeoutMs: number)
         assert.ok(error instanceof StackLockedError, String(error));
         assert.equal(error.exitCode, 4);
         assert.match(error.holder ?? "", /\(pid \d+\)/);
+        assert.match(error.nextSteps.join(" "), /pulumi cancel/);
+        if (h.backendUrl)
+          assert.ok(error.nextSteps.join(" ").includes(`PULUMI_BACKEND_URL='${h.backendUrl}'`));
         return true;
       });
       await first;
@@ -204,6 +187,40 @@ function contract(name: string, make: () => Promise<Harness>, timeoutMs: number)
       assert.ok(!(await h.engine.listStacks()).some((s) => s.name === stack));
     });
 
+    it("shows an update in progress in the stack list while it runs", async () => {
+      await h.engine.ensureStack(stack);
+      await h.makeSlow(stack, h.settleMs * 3);
+      // Under way once the engine reports its first resource: it holds the stack's lock by then.
+      let started!: () => void;
+      const underWay = new Promise<void>((resolve) => (started = resolve));
+      const running = h.engine.up(stack, { onEvent: (e) => e.kind === "resource" && started() });
+      await underWay;
+      assert.equal((await h.engine.listStacks()).find((s) => s.name === stack)?.updateInProgress, true);
+      await running;
+      assert.equal((await h.engine.listStacks()).find((s) => s.name === stack)?.updateInProgress, false);
+    });
+
+    it("keeps every update in history, numbered, past the CLI's first page of 10", async () => {
+      await h.engine.ensureStack(stack);
+      await h.engine.setConfig(stack, configMapOf({ image: IMAGE }));
+      for (let i = 1; i <= 12; i++) await h.engine.up(stack, { message: `update ${i}` });
+      const history = await h.engine.history(stack);
+      assert.equal(history.length, 12);
+      assert.deepEqual(
+        history.map((r) => r.message),
+        Array.from({ length: 12 }, (_, i) => `update ${12 - i}`),
+      );
+      const versions = history.map((r) => r.version);
+      assert.ok(
+        versions.every((v, i) => v > 0 && (i === 0 || v < (versions[i - 1] ?? 0))),
+        String(versions),
+      );
+      assert.deepEqual(
+        (await h.engine.history(stack, 2)).map((r) => r.version),
+        versions.slice(0, 2),
+      );
+    });
+
     it("previews without taking a lock or writing history", async () => {
       await h.engine.ensureStack(stack);
       await h.engine.setConfig(stack, configMapOf({ image: IMAGE }));
@@ -217,17 +234,13 @@ function contract(name: string, make: () => Promise<Harness>, timeoutMs: number)
 
 contract("memory", async () => memoryHarness(), 10_000);
 
-const pulumiPath = await findOnPath("pulumi", process.env);
-if (pulumiPath) {
-  contract(`local (Automation API, ${pulumiPath})`, localHarness, 180_000);
+const real = await realEngineOrSkip();
+if (real.available) {
+  contract(`local (Automation API, Pulumi ${real.version})`, localHarness, 300_000);
 } else {
   describe("engine contract: local (Automation API)", () => {
     it("runs against the real Pulumi CLI", function () {
-      console.log(
-        "    skipped: no `pulumi` binary on PATH, so the Automation API engine was not run here; " +
-          "install the Pulumi CLI to run the contract against it.",
-      );
-      this.skip();
+      real.skip(this);
     });
   });
 }

@@ -4,17 +4,16 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { backendUrlFor, secretsSourceFor } from "../../automation/engine/backend.js";
+import { findOnPath } from "../../automation/engine/install.js";
+import { createLocalEngine } from "../../automation/engine/local.js";
 import {
-  backendUrlFor,
   changesOf,
-  createLocalEngine,
   failureReason,
-  findOnPath,
   parseLockHolder,
-  secretsSourceFor,
   toEngineEvent,
   toUpdateRecord,
-} from "../../automation/engine/local.js";
+} from "../../automation/engine/pulumi-records.js";
 import {
   committedStackFilePath,
   mainRoot,
@@ -28,14 +27,27 @@ import {
 import { EngineUnavailableError } from "../../automation/engine.js";
 import { UserError } from "../../infra/errors.js";
 
+const PROJECT_DIR = new URL("../..", import.meta.url).pathname;
+
 describe("local engine: pure parts", () => {
-  it("fails at once with exit 2 when no pulumi is on PATH", async () => {
+  it("fails at once with exit 2 when no pulumi is on PATH and none can be installed", async () => {
+    const home = mkdtempSync(join(tmpdir(), "flightdeck-home-"));
     await assert.rejects(
-      createLocalEngine("/nowhere", { PATH: "/definitely/not/here" }),
+      createLocalEngine(
+        PROJECT_DIR,
+        { PATH: "/definitely/not/here", FLIGHTDECK_HOME: home },
+        {
+          download: async () => {
+            throw new Error("getaddrinfo ENOTFOUND get.pulumi.com");
+          },
+        },
+      ),
       (error: unknown) => {
         assert.ok(error instanceof EngineUnavailableError);
         assert.equal(error.exitCode, 2);
+        assert.match(error.message, /ENOTFOUND get\.pulumi\.com/);
         assert.match(error.tryMessage ?? "", /pulumi\.com\/docs\/install/);
+        assert.match(error.tryMessage ?? "", /npm run engine:install/);
         return true;
       },
     );
@@ -170,8 +182,18 @@ describe("local engine: pure parts", () => {
     assert.deepEqual(record.resourceChanges, { update: 1 });
   });
 
-  it("explains a failure by the last error diagnostic, else the error line", () => {
-    assert.equal(failureReason("stderr: lots", ["first", "second error\nmore"]), "second error");
+  it("explains a failure by the last error diagnostic, with a program's own error and no stack frames", () => {
+    // The diagnostic Pulumi 3.248 reports for a program that throws (seen in its event log).
+    const crash =
+      "Running program '/w/dist/main.js' failed with an unhandled exception:\n" +
+      "Error: database snapshot id is missing: set flightdeck:database.snapshot\n" +
+      "    at Object.<anonymous> (/w/dist/main.js:5:7)\n" +
+      "    at Module._compile (node:internal/modules/cjs/loader:1521:14)\n";
+    assert.equal(
+      failureReason("stderr: lots", ["first", crash]),
+      "Running program '/w/dist/main.js' failed with an unhandled exception: Error: database snapshot id is missing: set flightdeck:database.snapshot",
+    );
+    assert.equal(failureReason("stderr: lots", ["first", "second error\nmore"]), "second error more");
     assert.equal(
       failureReason("code: 255\nstdout: \nstderr: error: update failed\n", []),
       "error: update failed",

@@ -8,7 +8,7 @@
  * contract test's job, against a real `pulumi` (skipped where there is none).
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { createLocalEngine, type LocalEngine } from "../../automation/engine/local.js";
@@ -38,12 +38,21 @@ esac
 exit 0
 `;
 
+const OFFLINE_AWS = {
+  AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+  AWS_ACCESS_KEY_ID: "testing",
+  AWS_SECRET_ACCESS_KEY: "testing",
+  AWS_REGION: "us-east-1",
+  AWS_EC2_METADATA_DISABLED: "true",
+};
+
 describe("local engine wiring (stand-in pulumi binary)", function () {
   this.timeout(60_000);
   let project: string;
   let log: string;
   let engine: LocalEngine;
   let savedPath: string | undefined;
+  const savedAws: Record<string, string | undefined> = {};
   const committed = "config:\n  aws:region: us-east-1\n  flightdeck:environment: staging\n";
 
   before(async () => {
@@ -55,10 +64,22 @@ describe("local engine wiring (stand-in pulumi binary)", function () {
     mkdirSync(join(project, "dist"), { recursive: true });
     writeFileSync(join(project, "Pulumi.yaml"), "name: flightdeck\nruntime: nodejs\nmain: dist/main.js\n");
     writeFileSync(join(project, "Pulumi.staging.yaml"), committed);
+    writeFileSync(join(project, "dist", "main.js"), "");
     log = join(root, "calls.log");
     writeFileSync(log, "");
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "flightdeck", type: "commonjs" }));
+    symlinkSync(
+      new URL("../../node_modules", import.meta.url).pathname,
+      join(project, "node_modules"),
+      "junction",
+    );
     // The Automation API's child processes inherit this process's environment.
     process.env.FAKE_PULUMI_LOG = log;
+    // The lock listing of the S3 backend goes nowhere but a closed port on this machine.
+    for (const [key, value] of Object.entries(OFFLINE_AWS)) {
+      savedAws[key] = process.env[key];
+      process.env[key] = value;
+    }
     savedPath = process.env.PATH;
     process.env.PATH = `${join(root, "bin")}${delimiter}${savedPath ?? ""}`;
     engine = await createLocalEngine(project, {
@@ -70,6 +91,10 @@ describe("local engine wiring (stand-in pulumi binary)", function () {
 
   after(() => {
     process.env.PATH = savedPath;
+    for (const [key, value] of Object.entries(savedAws)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
     delete process.env.FAKE_PULUMI_LOG;
   });
 
@@ -117,7 +142,10 @@ describe("local engine wiring (stand-in pulumi binary)", function () {
     assert.equal(record?.startTime, "2026-11-21T10:00:00.000Z");
     assert.equal(record?.config["flightdeck:image"]?.value, '{"commit":"abc"}');
     assert.ok(
-      calls().some((c) => c.args?.startsWith("stack history --json --page-size 1 --page 1 --stack staging")),
+      // Every page, not the CLI's default first 10 entries.
+      calls().some((c) =>
+        c.args?.startsWith("stack history --json --page-size 100 --page 1 --stack staging"),
+      ),
     );
   });
 
