@@ -2,54 +2,23 @@
  * flightdeck's entry: `main(argv, deps)` parses, runs one command and returns
  * the exit code; `bin/flightdeck` sets `process.exitCode` from it.
  *
- * Everything the CLI touches comes in through `CliDeps` (streams, environment,
- * terminal detection, clock, signals, the engine and operations), so tests run
- * whole commands in-process against the in-memory engine.
+ * Everything the CLI touches comes in through `CliDeps` (`deps.ts`: streams,
+ * environment, terminal detection, clock, signals, the engine and operations),
+ * so tests run whole commands in-process against the in-memory engine.
  *
  * Start-up speed: this file imports only the parser (commander) and the error
- * types. The command runner, the automation layer, Pulumi, ink and react are
+ * types. The commands (`commands.ts`), the automation layer, Pulumi, ink and react are
  * loaded with `import()` on the paths that need them, so `--help` and usage
  * errors never load them.
  */
 import { resolve } from "node:path";
-import type { ImageResolver, OperationDeps, Operations } from "../automation/api.js";
-import type { Engine } from "../automation/engine.js";
+import type { CliDeps } from "./deps.js";
 import { renderError } from "./errors.js";
-import type { SignalSource } from "./interrupt.js";
 import { colorEnabled, colors, outputMode } from "./output.js";
 import { type ParsedCommand, parseCommandLine } from "./parse.js";
-import type { CommitChoice } from "./ui/Dashboard.js";
-import type { OfflinePlanner } from "./wiring.js";
 
+export type { CliDeps } from "./deps.js";
 export { EXIT_CODE_TABLE, type ParsedCommand, parseCommandLine } from "./parse.js";
-
-export interface CliDeps {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-  stdin: NodeJS.ReadStream;
-  env: Record<string, string | undefined>;
-  /** stdout is a terminal (default: `stdout.isTTY`). */
-  isTTY: boolean;
-  /** stdin is a terminal (default: `stdin.isTTY`): keys and answers can be read. */
-  stdinIsTTY: boolean;
-  cwd: string;
-  clock: () => Date;
-  signals: SignalSource;
-  /** Ends the process at once (a second Ctrl-C). */
-  exit: (code: number) => void;
-  /** The engine for a project; the default is the Automation API's, which needs `pulumi` on PATH. */
-  createEngine: (projectDir: string, env: Record<string, string | undefined>) => Promise<Engine>;
-  createOperations: (deps: OperationDeps) => Promise<Operations>;
-  /** The image resolver (default: the automation layer's, which asks AWS). */
-  images: () => Promise<ImageResolver>;
-  planOffline: OfflinePlanner;
-  /** A ref as a full SHA (for `plan --offline --commit REF`). */
-  resolveCommit: (projectDir: string, ref: string) => Promise<string>;
-  /** Recent commits for the dashboard's pickers. */
-  recentCommits: (projectDir: string, limit: number) => Promise<CommitChoice[]>;
-  /** How often the dashboard refreshes. */
-  refreshMs: number;
-}
 
 async function defaultDeps(overrides: Partial<CliDeps>): Promise<CliDeps> {
   const wiring = await import("./wiring.js");
@@ -125,7 +94,10 @@ export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Pr
     json: parsed.globals.json,
     nonInteractive: parsed.globals.nonInteractive,
   });
-  const { runCommand, createRunContext } = await import("./run.js");
+  const [{ runCommand }, { createRunContext }] = await Promise.all([
+    import("./commands.js"),
+    import("./run.js"),
+  ]);
   const ctx = createRunContext(deps, projectDir, mode, c);
   try {
     return await runCommand(parsed, ctx);

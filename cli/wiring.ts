@@ -7,7 +7,7 @@
 import type { ImageResolver, OperationDeps, Operations } from "../automation/api.js";
 import type { Engine } from "../automation/engine.js";
 import type { PlanDocument, PlanOfflineOptions } from "../infra/plan.js";
-import type { CommitChoice } from "./ui/Dashboard.js";
+import type { CommitChoice } from "./ui/choices.js";
 
 /** What `plan <stack> --offline` returns (infra/plan.ts). */
 export type OfflinePlan = PlanDocument;

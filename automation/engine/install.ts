@@ -34,6 +34,12 @@ export const PROGRAM_PLUGINS = [
   { name: "awsx", npmPackage: "@pulumi/awsx" },
 ] as const;
 
+/** `FLIGHTDECK_OFFLINE=1`: never download the engine or plugins (air-gapped machines, tests). */
+export function isOffline(env: Env): boolean {
+  const value = env.FLIGHTDECK_OFFLINE?.trim().toLowerCase();
+  return value !== undefined && value !== "" && value !== "0" && value !== "false";
+}
+
 /** The version of an installed npm package of the project (the lockfile's, after `npm ci`). */
 export function installedPackageVersion(projectDir: string, npmPackage: string): string {
   const path = join(projectDir, "node_modules", npmPackage, "package.json");
@@ -144,6 +150,8 @@ export async function locateEngine(
   const root = engineRoot(version, env, options.home);
   const path = join(root, "bin", "pulumi");
   if (!(await isExecutable(path)) || (await pulumiVersionOf(path, env)) !== version) {
+    if (isOffline(env))
+      throw engineInstallError(version, root, "FLIGHTDECK_OFFLINE is set, so nothing is downloaded");
     const download = options.download ?? downloadWithAutomationApi;
     try {
       await download(root, version);
@@ -205,6 +213,7 @@ export async function ensurePlugins(
     const version = installedPackageVersion(projectDir, plugin.npmPackage);
     if (existsSync(join(pluginDir(env, home), `resource-${plugin.name}-v${version}`))) continue;
     try {
+      if (isOffline(env)) throw new Error("FLIGHTDECK_OFFLINE is set, so nothing is downloaded");
       await run(pulumiPath, ["plugin", "install", "resource", plugin.name, version, "--non-interactive"], {
         env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" },
         timeout: 600_000,

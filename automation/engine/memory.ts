@@ -34,8 +34,6 @@
  * directly (history newest first, as `history()` returns it).
  */
 import { hostname, userInfo } from "node:os";
-import { decodeConfigValue } from "../../infra/config.js";
-import { IMAGE_KEY, PREVIEW_META_KEY } from "../config-map.js";
 import {
   type ConfigMap,
   type Engine,
@@ -53,13 +51,20 @@ import {
   type UpdateRecord,
 } from "../engine.js";
 import type { ResourceOp } from "../events.js";
+import {
+  copyConfig,
+  DEFAULT_RESOURCES,
+  defaultOutputs,
+  type MemoryResource,
+  plainOutputs,
+  recordedConfig,
+  resourceEvent,
+  urnOf,
+} from "./memory-records.js";
+
+export { defaultOutputs, type MemoryResource } from "./memory-records.js";
 
 export type LatencyOption = number | ((stack: string, kind: UpdateKind) => number);
-
-export interface MemoryResource {
-  type: string;
-  name: string;
-}
 
 export interface MemoryEngineOptions {
   updateLatencyMs?: LatencyOption;
@@ -96,70 +101,9 @@ interface StackState {
   running?: Running;
 }
 
-const DEFAULT_RESOURCES: MemoryResource[] = [
-  { type: "aws:lb/loadBalancer:LoadBalancer", name: "web-alb" },
-  { type: "aws:autoscaling/group:Group", name: "app" },
-  { type: "aws:route53/record:Record", name: "web-dns" },
-];
-
-function objectValue(config: ConfigMap, key: string): Record<string, unknown> | undefined {
-  const entry = config[key];
-  if (!entry || entry.secret) return undefined;
-  const value = decodeConfigValue(entry.value);
-  return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : undefined;
-}
-
-function stringValue(config: ConfigMap, key: string): string | undefined {
-  const entry = config[key];
-  return entry && !entry.secret ? entry.value : undefined;
-}
-
-/** The outputs the real program exports, computed from the config alone: url, commit, imageId. */
-export function defaultOutputs(_stack: string, config: ConfigMap): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const image = objectValue(config, IMAGE_KEY);
-  const meta = objectValue(config, PREVIEW_META_KEY);
-  const preview = objectValue(config, "flightdeck:preview");
-  const domain = stringValue(config, "flightdeck:domain");
-  const commit = typeof image?.commit === "string" ? image.commit : undefined;
-  if (commit) out.commit = commit;
-  if (typeof image?.amiId === "string") out.imageId = image.amiId;
-  if (meta && commit && typeof preview?.domain === "string") {
-    out.url = `https://${commit.slice(0, 7)}.${preview.domain}`;
-  } else if (domain) {
-    out.url = `https://${domain}`;
-  }
-  return out;
-}
-
 function latencyOf(option: LatencyOption | undefined, stack: string, kind: UpdateKind): number {
   if (option === undefined) return 0;
   return typeof option === "number" ? option : option(stack, kind);
-}
-
-function copyConfig(config: ConfigMap): ConfigMap {
-  const out: ConfigMap = {};
-  for (const [key, value] of Object.entries(config)) out[key] = { ...value };
-  return out;
-}
-
-/** What history records: the config without secret values. */
-function recordedConfig(config: ConfigMap): ConfigMap {
-  const out: ConfigMap = {};
-  for (const [key, value] of Object.entries(config)) {
-    out[key] = value.secret ? { value: "[secret]", secret: true } : { ...value };
-  }
-  return out;
-}
-
-function plainOutputs(values: Record<string, unknown>): OutputMap {
-  const out: OutputMap = {};
-  for (const [key, value] of Object.entries(values)) out[key] = { value, secret: false };
-  return out;
-}
-
-function urnOf(stack: string, resource: MemoryResource): string {
-  return `urn:pulumi:${stack}::flightdeck::${resource.type}::${resource.name}`;
 }
 
 /** Wait `ms`, or reject as soon as `stop` is called. */
@@ -255,16 +199,7 @@ export class MemoryEngine implements Engine {
     }
     const failure = this.options.fail?.(stack, "preview");
     if (failure) throw new UpdateFailedError(stack, "preview", failure);
-    for (const resource of planned) {
-      options.onEvent?.({
-        kind: "resource",
-        urn: urnOf(stack, resource),
-        resourceType: resource.type,
-        name: resource.name,
-        op,
-        status: "done",
-      });
-    }
+    for (const resource of planned) options.onEvent?.(resourceEvent(stack, resource, op, "done"));
     const changes = { [op]: planned.length };
     options.onEvent?.({ kind: "summary", changes });
     return { changes };
@@ -355,20 +290,11 @@ export class MemoryEngine implements Engine {
             ? "create"
             : "update";
     const emit = (event: EngineEvent) => options.onEvent?.(event);
-    const resourceEvent = (resource: (typeof targets)[number], status: "started" | "done" | "failed") =>
-      ({
-        kind: "resource",
-        urn: urnOf(stack, resource),
-        resourceType: resource.type,
-        name: resource.name,
-        op,
-        status,
-      }) satisfies EngineEvent;
     const onAbort = () => delay.stop();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       if (options.signal?.aborted) delay.stop();
-      for (const resource of targets) emit(resourceEvent(resource, "started"));
+      for (const resource of targets) emit(resourceEvent(stack, resource, op, "started"));
       try {
         await delay.done;
       } catch {
@@ -379,7 +305,7 @@ export class MemoryEngine implements Engine {
       const failure = this.options.fail?.(stack, kind);
       if (failure) {
         const first = targets[0];
-        if (first) emit({ ...resourceEvent(first, "failed"), error: failure });
+        if (first) emit({ ...resourceEvent(stack, first, op, "failed"), error: failure });
         emit({
           kind: "diagnostic",
           severity: "error",
@@ -389,7 +315,7 @@ export class MemoryEngine implements Engine {
         record.result = "failed";
         throw new UpdateFailedError(stack, kind, failure);
       }
-      for (const resource of targets) emit(resourceEvent(resource, "done"));
+      for (const resource of targets) emit(resourceEvent(stack, resource, op, "done"));
       const changes: Partial<Record<ResourceOp, number>> = targets.length > 0 ? { [op]: targets.length } : {};
       if (kind === "destroy") {
         state.resources = [];

@@ -6,30 +6,32 @@
  * Screens are one piece of state (`Screen`); approvals and pickers carry their
  * own callbacks; every async result lands through functional updates or refs,
  * so nothing reads stale state. The only `exit()` is in `Dashboard`'s effect.
+ * What the keys start and what the pickers offer are pure functions beside it
+ * (`dashboard-actions.ts`, `choices.ts`); each screen is its own component.
  */
 
-import { Box, Text, useApp, useInput, useStdin, useStdout } from "ink";
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { Box, Text, useApp, useInput, useStdin } from "ink";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { HistoryEntry, StackStatus } from "../../automation/api.js";
 import type { FlightdeckEvent } from "../../automation/events.js";
-import { clockTime, fitTable, formatAgo, formatHistory, STATUS_HEADER, short, statusRow } from "../format.js";
+import { clockTime } from "../format.js";
+import { type CommitChoice, commitChoices, type PickerChoice, rollbackChoices } from "./choices.js";
 import { type AnswerState, type Approval, ConfirmPrompt, confirmKey, NO_ANSWER } from "./Confirm.js";
-import { OperationView, tint, useNow } from "./OperationView.js";
+import {
+  actionStack,
+  actionTitle,
+  type DashboardAction,
+  HELP_LINE,
+  isProduction,
+  PROMOTION_CHAIN,
+  promotionTarget,
+} from "./dashboard-actions.js";
+import { HistoryView } from "./HistoryView.js";
+import { OperationScreen } from "./OperationScreen.js";
+import { tint, useNow } from "./OperationView.js";
+import { Picker } from "./Picker.js";
+import { StatusTable } from "./StatusTable.js";
 import { createOperationStore, type OperationStore } from "./store.js";
-
-export interface CommitChoice {
-  sha: string;
-  subject: string;
-  author?: string;
-  date?: string;
-}
-
-export type DashboardAction =
-  | { kind: "deploy"; env: string; commit: string }
-  | { kind: "promote"; from: string; to: string }
-  | { kind: "rollback"; env: string; commit: string }
-  | { kind: "preview up"; commit: string }
-  | { kind: "preview down"; ref: string };
 
 export interface DashboardProps {
   loadStatus: () => Promise<StackStatus[]>;
@@ -55,192 +57,12 @@ export interface DashboardProps {
   refreshMs: number;
 }
 
-export interface PickerChoice {
-  label: string;
-  value: string;
-}
-
 export type Screen =
   | { name: "list" }
   | { name: "history"; env: string; entries?: HistoryEntry[]; error?: string }
   | { name: "pick"; title: string; choices: PickerChoice[]; index: number; onPick: (value: string) => void }
   | { name: "confirm"; approval: Approval; answer: AnswerState }
   | { name: "operation"; title: string; store: OperationStore; controller: AbortController; done: boolean };
-
-/** The environments in promotion order: `p` promotes the selected one to the next. */
-export const PROMOTION_CHAIN = ["testing", "staging", "production"] as const;
-
-export function promotionTarget(stack: string): string | undefined {
-  const i = (PROMOTION_CHAIN as readonly string[]).indexOf(stack);
-  return i >= 0 && i < PROMOTION_CHAIN.length - 1 ? PROMOTION_CHAIN[i + 1] : undefined;
-}
-
-/** Rollback candidates: commits with a successful update in this history, newest first, once each. */
-export function rollbackChoices(
-  entries: readonly HistoryEntry[],
-  now: Date,
-  current?: string,
-): PickerChoice[] {
-  const seen = new Set<string>();
-  const choices: PickerChoice[] = [];
-  for (const e of entries) {
-    if (e.result !== "succeeded" || !e.commit || seen.has(e.commit) || e.commit === current) continue;
-    seen.add(e.commit);
-    const by = e.actor ? ` by ${e.actor}` : "";
-    choices.push({
-      label:
-        `${short(e.commit)}  ${formatAgo(e.endTime ?? e.startTime, now)}${by}  ${e.imageId ?? ""}`.trimEnd(),
-      value: e.commit,
-    });
-  }
-  return choices;
-}
-
-export function commitChoices(commits: readonly CommitChoice[]): PickerChoice[] {
-  return commits.map((c) => ({
-    label: `${short(c.sha)}  ${c.subject}${c.author ? `  (${c.author})` : ""}`,
-    value: c.sha,
-  }));
-}
-
-export const HELP_LINE =
-  "↑/↓ move · enter history · d deploy · p promote · r roll back · n new preview · x destroy preview · g refresh · q quit";
-
-function isProduction(row: StackStatus | undefined, stack: string): boolean {
-  return row?.environment === "production" || stack === "production";
-}
-
-function actionTitle(action: DashboardAction): string {
-  switch (action.kind) {
-    case "deploy":
-      return `deploy ${short(action.commit)} to ${action.env}`;
-    case "promote":
-      return `promote ${action.from} to ${action.to}`;
-    case "rollback":
-      return `roll ${action.env} back to ${short(action.commit)}`;
-    case "preview up":
-      return `open a preview of ${short(action.commit)}`;
-    case "preview down":
-      return `destroy ${action.ref}`;
-  }
-}
-
-function actionStack(action: DashboardAction): string | undefined {
-  switch (action.kind) {
-    case "deploy":
-    case "rollback":
-      return action.env;
-    case "promote":
-      return action.to;
-    case "preview down":
-      return action.ref;
-    case "preview up":
-      return undefined;
-  }
-}
-
-/** Columns the dashboard drops first when the terminal is narrow (the detail line still shows them). */
-const DROP_ORDER = ["IMAGE", "BRANCH", "URL", "EXPIRES", "COST/DAY", "LAST UPDATE", "COMMIT"];
-
-function StatusTable({
-  rows,
-  selected,
-  now,
-  color,
-}: {
-  rows: StackStatus[];
-  selected: number;
-  now: Date;
-  color: boolean;
-}) {
-  const { stdout } = useStdout();
-  const width = Math.max(40, (stdout.columns || 80) - 3);
-  const { lines } = fitTable(
-    STATUS_HEADER,
-    rows.map((r) => statusRow(r, now)),
-    width,
-    DROP_ORDER,
-  );
-  const current = rows[selected];
-  return (
-    <Box flexDirection="column">
-      <Text bold>{`  ${lines[0] ?? ""}`}</Text>
-      {lines.slice(1).map((line, i) => {
-        const row = rows[i];
-        const failed = row?.lastUpdate?.result === "failed";
-        return (
-          <Text
-            key={row?.stack ?? i}
-            wrap="truncate-end"
-            inverse={i === selected && color}
-            color={tint(color, failed ? "red" : row?.environment === "preview" ? "cyan" : "white")}
-          >
-            {i === selected ? "› " : "  "}
-            {line}
-          </Text>
-        );
-      })}
-      {current ? (
-        <Text wrap="truncate-end" dimColor>
-          {detailLine(current)}
-        </Text>
-      ) : null}
-    </Box>
-  );
-}
-
-/** Everything about the selected row on one line, whatever columns the width allowed. */
-export function detailLine(row: StackStatus): string {
-  return [
-    row.stack,
-    row.commit ? `commit ${short(row.commit)}` : undefined,
-    row.branch ? `branch ${row.branch}` : undefined,
-    row.imageId ? `image ${row.imageId}` : undefined,
-    row.url,
-    row.expiresAt ? `expires ${row.expiresAt}` : undefined,
-  ]
-    .filter(Boolean)
-    .join(" · ");
-}
-
-function Picker({ screen }: { screen: Extract<Screen, { name: "pick" }> }) {
-  return (
-    <Box flexDirection="column">
-      <Text bold>{screen.title}</Text>
-      {screen.choices.map((c, i) => (
-        <Text key={c.value} inverse={i === screen.index}>
-          {i === screen.index ? "› " : "  "}
-          {c.label}
-        </Text>
-      ))}
-      <Text dimColor>↑/↓ move · enter choose · esc back</Text>
-    </Box>
-  );
-}
-
-function OperationScreen({
-  screen,
-  clock,
-  color,
-}: {
-  screen: Extract<Screen, { name: "operation" }>;
-  clock: () => Date;
-  color: boolean;
-}) {
-  const snapshot = useSyncExternalStore(screen.store.subscribe, screen.store.getSnapshot);
-  const now = useNow(!screen.done, clock);
-  return (
-    <Box flexDirection="column">
-      <OperationView
-        state={snapshot.view}
-        now={now}
-        color={color}
-        {...(snapshot.error === undefined ? {} : { error: snapshot.error })}
-      />
-      <Text dimColor>{screen.done ? "Press any key to go back." : "Ctrl-C cancels the update."}</Text>
-    </Box>
-  );
-}
 
 export function Dashboard(props: DashboardProps) {
   const {
@@ -516,7 +338,9 @@ export function Dashboard(props: DashboardProps) {
     { isActive: isRawModeSupported === true },
   );
 
-  if (screen.name === "operation") return <OperationScreen screen={screen} clock={clock} color={color} />;
+  if (screen.name === "operation") {
+    return <OperationScreen store={screen.store} done={screen.done} clock={clock} color={color} />;
+  }
   return (
     <Box flexDirection="column">
       <Text bold>
@@ -526,19 +350,9 @@ export function Dashboard(props: DashboardProps) {
         </Text>
       </Text>
       {screen.name === "history" ? (
-        <Box flexDirection="column">
-          <Text bold>History of {screen.env}</Text>
-          {screen.error ? (
-            <Text color={tint(color, "red")}>{screen.error}</Text>
-          ) : screen.entries ? (
-            <Text>{formatHistory(screen.env, screen.entries, now)}</Text>
-          ) : (
-            <Text dimColor>loading…</Text>
-          )}
-          <Text dimColor>esc back</Text>
-        </Box>
+        <HistoryView env={screen.env} now={now} color={color} entries={screen.entries} error={screen.error} />
       ) : screen.name === "pick" ? (
-        <Picker screen={screen} />
+        <Picker title={screen.title} choices={screen.choices} index={screen.index} />
       ) : screen.name === "confirm" ? (
         <ConfirmPrompt approval={screen.approval} answer={screen.answer} color={color} />
       ) : loaded && rows.length === 0 ? (

@@ -14,6 +14,12 @@ import { BIN, ensureBuilt, ROOT } from "./build.js";
 /** A PATH with no `pulumi` on it (wherever this runs). */
 const EMPTY_PATH = mkdtempSync(join(tmpdir(), "flightdeck-nopath-"));
 
+/** No `pulumi` on PATH, none installed by flightdeck (an empty FLIGHTDECK_HOME), and no downloads. */
+const NO_ENGINE = {
+  FLIGHTDECK_HOME: mkdtempSync(join(tmpdir(), "flightdeck-noengine-")),
+  FLIGHTDECK_OFFLINE: "1",
+};
+
 function flightdeck(args: string[], env: Record<string, string> = {}, cwd = ROOT) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
@@ -57,6 +63,7 @@ describe("cli: the real bin, spawned", function () {
       "@aws-sdk",
       "/automation/",
       "dist/cli/run.js",
+      "dist/cli/commands",
       "zod",
       "simple-git",
     ]) {
@@ -143,15 +150,16 @@ describe("cli: the real bin, spawned", function () {
       ["plan", "staging"],
       [],
     ]) {
-      const result = flightdeck(args);
+      const result = flightdeck(args, NO_ENGINE);
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.match(
         result.stderr,
-        /^Error: the Pulumi CLI is needed for this command: no `pulumi` binary on PATH\nTry: Install it/,
+        /^Error: the Pulumi CLI is needed for this command: Pulumi CLI \d+\.\d+\.\d+ is not installed and could not be downloaded \(FLIGHTDECK_OFFLINE is set, so nothing is downloaded\)\nTry: Install Pulumi/,
       );
+      assert.match(result.stderr, /npm run engine:install/);
       assert.match(result.stderr, /flightdeck plan <stack> --offline` works without it/);
     }
-    const json = flightdeck(["status", "--json"]);
+    const json = flightdeck(["status", "--json"], NO_ENGINE);
     assert.equal(json.code, 2);
     const doc = JSON.parse(json.stdout) as { ok: boolean; error: { name: string; exitCode: number } };
     assert.deepEqual([doc.ok, doc.error.name, doc.error.exitCode], [false, "EngineUnavailableError", 2]);

@@ -4,6 +4,7 @@
  * and the real operations. Only the AWS image lookup is replaced (there is no
  * AWS here): it answers with an AMI id derived from the commit.
  */
+import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import type { ImageResolver } from "../../automation/api.js";
 import { MemoryEngine } from "../../automation/engine/memory.js";
@@ -127,4 +128,36 @@ export async function runCli(
     ...options.deps,
   });
   return { code, stdout: stdout.plain(), stderr: stderr.plain(), exits };
+}
+
+/** A CI runner's environment: no terminal, no prompt. */
+export const CI = { CI: "true", PATH: process.env.PATH, HOME: process.env.HOME };
+/** A person's terminal. */
+export const TTY = { PATH: process.env.PATH, HOME: process.env.HOME, TERM: "xterm" };
+
+/** Resolve once the captured output matches (the Ink screen is up). */
+export async function waitFor(out: Capture, pattern: RegExp, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pattern.test(out.plain())) {
+    if (Date.now() > end) assert.fail(`never printed ${pattern}:\n${out.plain()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolve once the engine holds `stack`'s update lock (the operation reached `up`). */
+export async function waitUntilBusy(engine: MemoryEngine, stack: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const stacks = await engine.listStacks();
+    if (stacks.some((s) => s.name === stack && s.updateInProgress)) return;
+    if (Date.now() > end) assert.fail(`${stack} never started its update`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -9,14 +9,9 @@ import type { HistoryEntry, StackStatus } from "../../automation/api.js";
 import type { FlightdeckEvent } from "../../automation/events.js";
 import { fitTable, STATUS_HEADER, statusRow } from "../../cli/format.js";
 import { answerApproves, ConfirmPrompt, ConfirmRoot, confirmKey, NO_ANSWER } from "../../cli/ui/Confirm.js";
-import {
-  Dashboard,
-  type DashboardAction,
-  type DashboardProps,
-  HELP_LINE,
-  promotionTarget,
-  rollbackChoices,
-} from "../../cli/ui/Dashboard.js";
+import { rollbackChoices } from "../../cli/ui/choices.js";
+import { Dashboard, type DashboardProps } from "../../cli/ui/Dashboard.js";
+import { type DashboardAction, HELP_LINE, promotionTarget } from "../../cli/ui/dashboard-actions.js";
 import { OperationApp, OperationView } from "../../cli/ui/OperationView.js";
 import { reduceEvents } from "../../cli/ui/reducer.js";
 import { createOperationStore } from "../../cli/ui/store.js";

@@ -1,0 +1,52 @@
+/**
+ * What every button works with: the engine, the project (its committed stack
+ * configs and its git repository), the image resolver, the clock, the process
+ * environment and the cancel signal; `run` gives one operation its event
+ * stream and JSON-lines log, ending in exactly one `result` event.
+ */
+import { join } from "node:path";
+import { createRedactor } from "../../infra/redact.js";
+import type { ImageResolver, OperationDeps } from "../api.js";
+import type { Engine } from "../engine.js";
+import type { OperationName } from "../events.js";
+import { type OperationContext, type Outcome, runOperation } from "../run.js";
+
+export type Env = Record<string, string | undefined>;
+
+export interface Context {
+  engine: Engine;
+  /** `Pulumi.yaml`, the committed `Pulumi.<stack>.yaml` files, and the git repository commits are resolved in. */
+  projectDir: string;
+  images: ImageResolver;
+  now: () => Date;
+  /** Process environment, for the actor and CI variables. */
+  env: Env;
+  /** Cancels the running update (Ctrl-C / SIGTERM). */
+  signal?: AbortSignal;
+  costPerDay?: OperationDeps["costPerDay"];
+  /** Run one operation's body: its events stamped, redacted, delivered and logged. */
+  run<T>(
+    operation: OperationName,
+    start: { stack?: string },
+    body: (op: OperationContext) => Promise<Outcome<T>>,
+  ): Promise<T>;
+}
+
+/** The context of `deps`, with their defaults: `process.env`, the real clock, logs under `.flightdeck/logs`. */
+export function createContext(deps: OperationDeps): Context {
+  const env: Env = deps.env ?? process.env;
+  const now = deps.now ?? (() => new Date());
+  const logDir = deps.logDir ?? join(deps.projectDir, ".flightdeck", "logs");
+  const redact = createRedactor(env);
+  return {
+    engine: deps.engine,
+    projectDir: deps.projectDir,
+    images: deps.images,
+    now,
+    env,
+    signal: deps.signal,
+    costPerDay: deps.costPerDay,
+    run: (operation, start, body) =>
+      runOperation({ operation, logDir, onEvent: deps.onEvent, now, start, redact }, body),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Reading what a stack records: its update history (what ran, built from
+ * what, by whom) and the URL it serves; and how many stacks to read at once.
+ */
+import type { HistoryEntry, LastUpdate } from "../../api.js";
+import { recordedRelease } from "../../config-map.js";
+import { type OutputMap, StackNotFoundError, type UpdateRecord } from "../../engine.js";
+import { withoutUndefined } from "../../run.js";
+import type { Context } from "../context.js";
+
+/**
+ * How many stacks `status` and `preview list` read at once. Each read of the
+ * real engine is three `pulumi` processes (config, outputs, history), so it is
+ * kept low there; the in-memory engine costs nothing.
+ */
+export function readConcurrency(kind: "local" | "memory"): number {
+  return kind === "local" ? 4 : 16;
+}
+
+/** The stack's updates, newest first; none for a stack that does not exist yet. */
+export async function historyOrEmpty(ctx: Context, stack: string, limit?: number): Promise<UpdateRecord[]> {
+  try {
+    return await ctx.engine.history(stack, limit);
+  } catch (error) {
+    if (error instanceof StackNotFoundError) return [];
+    throw error;
+  }
+}
+
+/** The commit the stack's last successful update ran (what it runs now). */
+export function runningCommit(history: UpdateRecord[]): string | undefined {
+  const last = history.find((r) => r.kind === "update" && r.result === "succeeded");
+  return last ? recordedRelease(last.config).commit : undefined;
+}
+
+/** The stack's `url` output, when it has one. */
+export function urlOf(outputs: OutputMap | undefined): string | undefined {
+  const value = outputs?.url?.value;
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+export function lastUpdateOf(record: UpdateRecord): LastUpdate {
+  const actor = recordedRelease(record.config).release?.actor;
+  return {
+    result: record.result,
+    kind: record.kind,
+    startTime: record.startTime,
+    ...(record.endTime ? { endTime: record.endTime } : {}),
+    ...(actor ? { actor } : {}),
+  };
+}
+
+export function historyEntryOf(record: UpdateRecord): HistoryEntry {
+  const recorded = recordedRelease(record.config);
+  const durationMs = record.endTime ? Date.parse(record.endTime) - Date.parse(record.startTime) : undefined;
+  return {
+    version: record.version,
+    kind: record.kind,
+    result: record.result,
+    message: record.message,
+    startTime: record.startTime,
+    ...withoutUndefined({
+      commit: recorded.commit,
+      imageId: recorded.imageId,
+      actor: recorded.release?.actor,
+      endTime: record.endTime,
+      durationMs: durationMs !== undefined && Number.isFinite(durationMs) ? durationMs : undefined,
+    }),
+  };
+}
