@@ -106,6 +106,7 @@ export class LocalEngine implements Engine {
   private project?: Promise<ProjectFile>;
   private readonly backend: Backend;
   private readonly queue = new KeyedQueue();
+  private readonly selected = new Map<string, Promise<Auto.Stack>>();
   /** Updates this engine is running, by stack, so `cancel(stack)` can stop them gracefully. */
   private readonly running = new Map<string, AbortController>();
 
@@ -189,12 +190,7 @@ export class LocalEngine implements Engine {
     return copyOutputs(await this.mapErrors(stack, "other", () => s.outputs()));
   }
 
-  /**
-   * Every page of the stack's history (the CLI returns 10 entries unless paged:
-   * `--page-size` defaults to 10 in pkg/cmd/pulumi/stack/stack_history.go), so
-   * a rollback target of any age is found, numbered oldest = 1 where the
-   * backend does not number them.
-   */
+  /** Every page (the CLI's `--page-size` defaults to 10: pkg/cmd/pulumi/stack/stack_history.go), numbered. */
   async history(stack: string, limit?: number): Promise<UpdateRecord[]> {
     const s = await this.select(stack);
     const summaries = await this.mapErrors(stack, "other", () => allHistory(s, false));
@@ -206,6 +202,7 @@ export class LocalEngine implements Engine {
   async removeStack(stack: string): Promise<void> {
     const { ws } = await this.prepare(stack);
     await this.mapErrors(stack, "other", () => ws.removeStack(stack));
+    this.selected.delete(stack);
     await removeWorkDir(workDirFor(this.projectDir, stack));
   }
 
@@ -262,11 +259,11 @@ export class LocalEngine implements Engine {
   }
 
   /** Render the stack's work directory and open a workspace on it (one rendering at a time per stack). */
-  private prepare(stack: string): Promise<{ ws: Auto.LocalWorkspace; restored: boolean }> {
+  private prepare(stack: string): Promise<{ ws: Auto.LocalWorkspace }> {
     return this.queue.run(stack, () => this.render(stack));
   }
 
-  private async render(stack: string): Promise<{ ws: Auto.LocalWorkspace; restored: boolean }> {
+  private async render(stack: string): Promise<{ ws: Auto.LocalWorkspace }> {
     const project = await this.projectFile();
     const committed = await readStackFile(committedStackFilePath(this.projectDir, project, stack));
     const secretsFile =
@@ -296,7 +293,7 @@ export class LocalEngine implements Engine {
       await writeStackFile(path, file);
       if (Object.keys(recorded.secrets).length > 0) await ws.setAllConfig(stack, recorded.secrets);
     }
-    return { ws, restored: restore !== undefined };
+    return { ws };
   }
 
   /** Refuses to run a program that is missing or older than its sources (`program-build.ts`). */
@@ -304,10 +301,17 @@ export class LocalEngine implements Engine {
     await requireBuiltProgram(this.projectDir, (await this.projectFile()).main);
   }
 
+  /** Selected once per engine (`pulumi stack select`); later commands name the stack themselves. */
   private async select(stack: string): Promise<Auto.Stack> {
     const { ws } = await this.prepare(stack);
     const auto = await this.automation();
-    return this.mapErrors(stack, "other", () => auto.Stack.select(stack, ws));
+    let selected = this.selected.get(stack);
+    if (!selected) {
+      selected = this.mapErrors(stack, "other", () => auto.Stack.select(stack, ws));
+      this.selected.set(stack, selected);
+      selected.catch(() => this.selected.delete(stack));
+    }
+    return selected;
   }
 
   /**
