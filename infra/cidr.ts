@@ -6,6 +6,10 @@
  * half holds one public subnet per AZ (only the load balancer and NAT gateways).
  * The last quarter stays free for later needs (isolated subnets, endpoints).
  * AZ slots are rounded up to a power of two so every subnet is aligned.
+ *
+ * The config schema checks a VPC block here too (`vpcCidrProblem`): a private
+ * (RFC 1918) block of /16 to /24, given by its network address, big enough for
+ * its AZs, with one message naming what is wrong.
  */
 
 /** AWS's smallest subnet is a /28. */
@@ -18,16 +22,24 @@ export interface SubnetLayout {
   publicPrefix: number;
 }
 
-function parseCidr(cidr: string): { base: number; prefix: number } {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!m) throw new Error(`not an IPv4 CIDR block: ${cidr}`);
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** The address (as a number) and prefix of an IPv4 CIDR block, or `undefined` when it is not one. */
+function readCidr(cidr: string): { address: number; prefix: number } | undefined {
+  const m = CIDR.exec(cidr);
+  if (!m) return undefined;
   const octets = m.slice(1, 5).map(Number);
   const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) throw new Error(`not an IPv4 CIDR block: ${cidr}`);
-  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - prefix);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  return { address: octets.reduce((acc, o) => acc * 256 + o, 0), prefix };
+}
+
+function parseCidr(cidr: string): { base: number; prefix: number } {
+  const block = readCidr(cidr);
+  if (!block) throw new Error(`not an IPv4 CIDR block: ${cidr}`);
+  const size = 2 ** (32 - block.prefix);
   // Normalise to the block's network address (10.20.5.0/16 means 10.20.0.0/16).
-  return { base: address - (address % size), prefix };
+  return { base: block.address - (block.address % size), prefix: block.prefix };
 }
 
 function formatCidr(address: number, prefix: number): string {
@@ -67,4 +79,48 @@ export function subnetLayout(cidr: string, azs: number): SubnetLayout {
     privatePrefix,
     publicPrefix,
   };
+}
+
+/** The prefixes a VPC block may have here: AWS allows /16 to /28; flightdeck needs room for its subnets. */
+export const VPC_PREFIX = { largest: 16, smallest: 24 } as const;
+
+/** The private IPv4 ranges of RFC 1918, where a VPC's block must lie. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+
+function isPrivate(base: number, prefix: number): boolean {
+  const size = 2 ** (32 - prefix);
+  return PRIVATE_RANGES.some((range) => {
+    const r = parseCidr(range);
+    return base >= r.base && base + size <= r.base + 2 ** (32 - r.prefix);
+  });
+}
+
+/**
+ * What is wrong with a VPC block on its own (its form, prefix, range and host
+ * bits), or `undefined` for a good one. One message per block, naming it and
+ * what is accepted.
+ */
+export function cidrShapeProblem(cidr: string): string | undefined {
+  const block = readCidr(cidr);
+  if (!block || block.prefix < VPC_PREFIX.largest || block.prefix > VPC_PREFIX.smallest) {
+    return `must be an IPv4 CIDR block with a prefix from /${VPC_PREFIX.largest} to /${VPC_PREFIX.smallest}, like 10.20.0.0/16`;
+  }
+  const { base, prefix } = parseCidr(cidr);
+  if (!isPrivate(base, prefix)) {
+    return `${cidr} is a public range: use a block inside the RFC 1918 private ranges ${PRIVATE_RANGES.slice(0, -1).join(", ")} or ${PRIVATE_RANGES.at(-1)}, like 10.20.0.0/16`;
+  }
+  if (base !== block.address) return `${cidr} has host bits set; did you mean ${formatCidr(base, prefix)}?`;
+  return undefined;
+}
+
+/** What is wrong with a VPC block for `azs` availability zones, or `undefined` for a good one. */
+export function vpcCidrProblem(cidr: string, azs: number): string | undefined {
+  const shape = cidrShapeProblem(cidr);
+  if (shape !== undefined) return shape;
+  const { prefix } = parseCidr(cidr);
+  const largest = maxVpcPrefixFor(azs);
+  if (prefix > largest) {
+    return `a /${prefix} network is too small for ${azs} availability zones (use /${largest} or larger)`;
+  }
+  return undefined;
 }
