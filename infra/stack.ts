@@ -8,7 +8,7 @@ import { Environment } from "./components/environment.js";
 import { Preview, PreviewBase } from "./components/preview.js";
 import {
   type PreviewMeta,
-  parseDurationMs,
+  previewTtlMs,
   parseStackConfig,
   type StackConfig,
   stackConfigFileName,
@@ -63,7 +63,7 @@ export function newPreviewMeta(
     throw new UserError(`A preview needs a full 40-character commit SHA, got '${commit}'.`);
   }
   const now = options.now ?? new Date();
-  const ttlMs = parseDurationMs(options.ttl ?? previews.preview.ttl);
+  const ttlMs = previewTtlMs(options.ttl, previews.preview);
   return {
     commit,
     branch: options.branch,
