@@ -13,7 +13,8 @@ import { type CostEstimate, estimateCost, previewMarginalCost } from "./cost/est
 import { ExitCode, UserError } from "./errors.js";
 import { isFullSha, previewStackName } from "./naming.js";
 import { runOffline } from "./offline.js";
-import { evaluatePolicies, type PolicyResult } from "./policy/rules.js";
+import type { PolicyResult } from "./policy/rule-types.js";
+import { evaluatePolicies } from "./policy/rules.js";
 import { type ResourceRecord, SECRET_MASK } from "./resources.js";
 import { newPreviewMeta, previewStackConfig } from "./stack.js";
 

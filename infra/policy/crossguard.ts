@@ -16,7 +16,8 @@ import type {
 } from "@pulumi/policy";
 import type { ResourceRecord } from "../resources.js";
 import { RESOURCE_TAGS } from "../tags.js";
-import { type PolicyContext, RULES, type Rule, runRule } from "./rules.js";
+import type { PolicyContext, Rule } from "./rule-types.js";
+import { RULES, runRule } from "./rules.js";
 
 /** What the engine hands a resource validation, as far as the adapter reads it. */
 type ResourceArgs = Pick<ResourceValidationArgs, "type" | "props" | "urn" | "name"> & {

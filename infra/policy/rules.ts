@@ -9,111 +9,16 @@
  */
 import { array, get, isTrue, num, str, strings } from "../inputs.js";
 import type { ResourceRecord } from "../resources.js";
-import { RESOURCE_TAGS } from "../tags.js";
-
-export type PolicyLevel = "mandatory" | "advisory";
-
-/** One finding, as the plan document shows it. */
-export interface PolicyResult {
-  policy: string;
-  level: PolicyLevel;
-  /** The name of the resource at fault. */
-  resource: string;
-  message: string;
-}
-
-export interface PolicyContext {
-  /** The stack's environment kind (`production`, `staging`, `testing`, `previews`, `preview`). */
-  environment: string;
-}
-
-/** A finding of a stack-level rule: which record, and why. */
-export interface StackFinding {
-  record: ResourceRecord;
-  message: string;
-}
-
-interface RuleInfo {
-  name: string;
-  description: string;
-  level: PolicyLevel;
-}
-
-/** A rule over one resource at a time: the messages of its violations (none when compliant). */
-export interface ResourceRule extends RuleInfo {
-  kind: "resource";
-  /** The resource types the rule looks at. */
-  types: readonly string[];
-  check(record: ResourceRecord, context: PolicyContext): string[];
-}
-
-/** A rule that needs to see several resources together (who can reach what, provider default tags). */
-export interface StackRule extends RuleInfo {
-  kind: "stack";
-  check(records: readonly ResourceRecord[], context: PolicyContext): StackFinding[];
-}
-
-export type Rule = ResourceRule | StackRule;
-
-export const TYPES = {
-  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
-  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-  legacyRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
-  launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
-  autoScalingGroup: "aws:autoscaling/group:Group",
-  instance: "aws:ec2/instance:Instance",
-  volume: "aws:ebs/volume:Volume",
-  database: "aws:rds/instance:Instance",
-  cache: "aws:elasticache/replicationGroup:ReplicationGroup",
-  loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
-  awsxVpc: "awsx:ec2:Vpc",
-  awsProvider: "pulumi:providers:aws",
-} as const;
-
-/**
- * The types the tag rule checks. Each supports `tags` in AWS provider 7 (a
- * list of `{key, value, propagateAtLaunch}` for Auto Scaling groups, a map
- * otherwise); awsx's Vpc passes its `tags` on to what it creates.
- */
-export const TAGGABLE_TYPES: readonly string[] = [
-  TYPES.awsxVpc,
-  "aws:ec2/vpc:Vpc",
-  "aws:ec2/subnet:Subnet",
-  "aws:ec2/natGateway:NatGateway",
-  "aws:ec2/eip:Eip",
-  "aws:ec2/internetGateway:InternetGateway",
-  "aws:ec2/routeTable:RouteTable",
-  TYPES.securityGroup,
-  TYPES.ingressRule,
-  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-  TYPES.launchTemplate,
-  TYPES.autoScalingGroup,
-  TYPES.instance,
-  TYPES.volume,
-  TYPES.loadBalancer,
-  "aws:lb/targetGroup:TargetGroup",
-  "aws:lb/listener:Listener",
-  "aws:lb/listenerRule:ListenerRule",
-  TYPES.database,
-  "aws:rds/subnetGroup:SubnetGroup",
-  "aws:rds/parameterGroup:ParameterGroup",
-  TYPES.cache,
-  "aws:elasticache/subnetGroup:SubnetGroup",
-  "aws:iam/role:Role",
-  "aws:iam/instanceProfile:InstanceProfile",
-  "aws:iam/policy:Policy",
-  "aws:acm/certificate:Certificate",
-  "aws:secretsmanager/secret:Secret",
-  "aws:kms/key:Key",
-  "aws:cloudwatch/logGroup:LogGroup",
-  "aws:cloudwatch/metricAlarm:MetricAlarm",
-];
-
-export const REQUIRED_TAG_KEYS: readonly string[] = [
-  RESOURCE_TAGS.stack,
-  RESOURCE_TAGS.environment,
-  RESOURCE_TAGS.commit,
-];
+import {
+  type PolicyContext,
+  type PolicyResult,
+  type ResourceRule,
+  type Rule,
+  type StackFinding,
+  type StackRule,
+  TYPES,
+} from "./rule-types.js";
+import { requiredTags } from "./tag-rules.js";
 
 const INTERNET_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
 /** Admin ports that must never be open to the internet, by the protocols they use. */
@@ -409,69 +314,6 @@ const databaseBackups: ResourceRule = {
     return days !== undefined && days > 0 ? [] : ["keeps no automated backups: set backupRetentionPeriod"];
   },
 };
-
-// ---------------------------------------------------------------------------
-// Tags
-// ---------------------------------------------------------------------------
-
-/**
- * Every taggable resource carries the stack, environment and commit tags, on
- * itself or through the AWS provider's `defaultTags` (which do not reach Auto
- * Scaling groups: those need their own tag list).
- */
-const requiredTags: StackRule = {
-  kind: "stack",
-  name: "required-tags",
-  description: `Every taggable resource carries ${REQUIRED_TAG_KEYS.join(", ")}.`,
-  level: "mandatory",
-  check: (records) => {
-    const defaults = providerDefaultTagKeys(records);
-    return records
-      .filter((r) => TAGGABLE_TYPES.includes(r.type))
-      .flatMap((record) => {
-        const own = tagKeysOf(record);
-        const effective = record.type === TYPES.autoScalingGroup ? own : new Set([...own, ...defaults]);
-        const missing = REQUIRED_TAG_KEYS.filter((key) => !effective.has(key));
-        return missing.length === 0
-          ? []
-          : [{ record, message: `is missing tag${missing.length > 1 ? "s" : ""} ${missing.join(", ")}` }];
-      });
-  },
-};
-
-/** The tag keys on a resource: a map, or an Auto Scaling group's list of `{key, value}`. */
-export function tagKeysOf(record: ResourceRecord): Set<string> {
-  const tags = record.inputs.tags;
-  if (Array.isArray(tags)) {
-    return new Set(tags.map((t) => str(get(t, "key"))).filter((k): k is string => k !== undefined));
-  }
-  if (tags !== null && typeof tags === "object") {
-    return new Set(
-      Object.entries(tags)
-        .filter(([, v]) => typeof v === "string")
-        .map(([k]) => k),
-    );
-  }
-  return new Set();
-}
-
-/**
- * Keys every explicit AWS provider in the plan puts on its resources. Taken
- * only when every AWS provider sets them, since a record does not say which
- * provider it was created with.
- */
-function providerDefaultTagKeys(records: readonly ResourceRecord[]): Set<string> {
-  const providers = records.filter((r) => r.type === TYPES.awsProvider);
-  if (providers.length === 0) return new Set();
-  const sets = providers.map((p) => {
-    const tags = get(get(p.inputs, "defaultTags"), "tags");
-    return new Set(tags && typeof tags === "object" ? Object.keys(tags) : []);
-  });
-  const [first, ...rest] = sets;
-  return new Set([...(first ?? [])].filter((k) => rest.every((s) => s.has(k))));
-}
-
-// ---------------------------------------------------------------------------
 
 /** Every rule, in the order the plan reports them. */
 export const RULES: readonly Rule[] = [

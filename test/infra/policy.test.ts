@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  evaluatePolicies,
-  mandatoryOnly,
-  type PolicyResult,
-  REQUIRED_TAG_KEYS,
-  RULES,
-  TAGGABLE_TYPES,
-  tagKeysOf,
-} from "../../infra/policy/rules.js";
+import type { PolicyResult } from "../../infra/policy/rule-types.js";
+import { evaluatePolicies, mandatoryOnly, RULES } from "../../infra/policy/rules.js";
+import { REQUIRED_TAG_KEYS, TAGGABLE_TYPES, tagKeysOf } from "../../infra/policy/tag-rules.js";
 import type { ResourceRecord } from "../../infra/resources.js";
 
 function rec(type: string, name: string, inputs: Record<string, unknown>): ResourceRecord {
