@@ -1,20 +1,27 @@
 /**
- * Who runs an operation: `--actor`, else `FLIGHTDECK_ACTOR`, else the CI's own
- * variables, else git's `user.email`.
+ * Who runs an operation. Nothing the runner merely says decides it:
  *
- * CI variables used, and why:
- * - Bitbucket Pipelines (`BITBUCKET_BUILD_NUMBER` set): `BITBUCKET_STEP_TRIGGERER_UUID`,
- *   the account that started the step (for a manual production step, the person who
- *   pressed the button). Pipelines exposes no e-mail, so the actor is
- *   `bitbucket:{uuid}`; list it in `allowedDeployers` as written.
- * - GitHub Actions (`GITHUB_ACTIONS=true`): `GITHUB_TRIGGERING_ACTOR` (who started
- *   this run, also for a re-run), else `GITHUB_ACTOR`; the actor is `github:<login>`.
+ * - In CI (`CI` set, or Bitbucket's or GitHub's own variables), the actor is
+ *   the CI's identity of the person who started the step, and it is verified:
+ *   - Bitbucket Pipelines (`BITBUCKET_BUILD_NUMBER` set): `BITBUCKET_STEP_TRIGGERER_UUID`,
+ *     the account that started the step (for a manual production step, the person who
+ *     pressed the button), as `bitbucket:{uuid}`;
+ *   - GitHub Actions (`GITHUB_ACTIONS=true`): `GITHUB_TRIGGERING_ACTOR` (who started
+ *     this run, also for a re-run), else `GITHUB_ACTOR`, as `github:<login>`.
+ * - At a terminal, the actor is git's `user.email`, unverified: the record
+ *   says so, and production refuses it unless its committed rules allow
+ *   terminal deploys.
+ * - `--actor` and `FLIGHTDECK_ACTOR` never override either identity: one that
+ *   names someone else is ignored with a warning.
+ * - In a CI that names nobody there is nothing to verify: the actor is
+ *   `--actor`, else `FLIGHTDECK_ACTOR`, else git's `user.email` (a machine's
+ *   there), unverified; production refuses it whatever its rules say.
  *
- * Separation of duties compares the actor with commit author e-mails, so it
- * needs an e-mail actor (see `guards.ts`); in CI set `FLIGHTDECK_ACTOR` to the
- * approver's e-mail (for example from a deployment approval) when it is on.
+ * The identities map to people through `protection.people` (see `personOf`),
+ * so allowed deployers and commit authors are compared person to person.
  */
 
+import { identitiesOf, type PersonConfig } from "../infra/config/sections.js";
 import { ExitCode, UserError } from "../infra/errors.js";
 import type { Actor } from "./api.js";
 
@@ -25,42 +32,79 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed && trimmed.length > 0 ? trimmed : undefined;
 }
 
-/** E-mail addresses compare case-insensitively; other identities are kept as they are. */
+/** E-mail addresses and CI identities compare case-insensitively. */
 export function normalizeActor(id: string): string {
-  const trimmed = id.trim();
-  return trimmed.includes("@") && !trimmed.includes(":") ? trimmed.toLowerCase() : trimmed;
+  return id.trim().toLowerCase();
 }
 
-/** The actor from the flag, the environment and CI variables; undefined when only git could tell. */
-export function actorFromEnvironment(flag: string | undefined, env: Env): Actor | undefined {
-  const fromFlag = nonEmpty(flag);
-  if (fromFlag) return { id: normalizeActor(fromFlag), source: "flag" };
-  const fromVar = nonEmpty(env.FLIGHTDECK_ACTOR);
-  if (fromVar) return { id: normalizeActor(fromVar), source: "FLIGHTDECK_ACTOR" };
+/** Whether this runs in CI: `CI` set (not `false`/`0`), or Bitbucket Pipelines, or GitHub Actions. */
+export function isCi(env: Env): boolean {
+  const ci = nonEmpty(env.CI)?.toLowerCase();
+  return (
+    (ci !== undefined && ci !== "false" && ci !== "0") ||
+    nonEmpty(env.BITBUCKET_BUILD_NUMBER) !== undefined ||
+    env.GITHUB_ACTIONS === "true"
+  );
+}
+
+/** The CI's own identity of whoever started this run, when the CI reports one. */
+export function ciIdentity(env: Env): Pick<Actor, "id" | "source"> | undefined {
   if (nonEmpty(env.BITBUCKET_BUILD_NUMBER)) {
     const uuid = nonEmpty(env.BITBUCKET_STEP_TRIGGERER_UUID);
-    if (uuid) return { id: `bitbucket:${uuid}`, source: "bitbucket" };
+    if (uuid) return { id: normalizeActor(`bitbucket:${uuid}`), source: "bitbucket" };
   }
   if (env.GITHUB_ACTIONS === "true") {
     const login = nonEmpty(env.GITHUB_TRIGGERING_ACTOR) ?? nonEmpty(env.GITHUB_ACTOR);
-    if (login) return { id: `github:${login}`, source: "github" };
+    if (login) return { id: normalizeActor(`github:${login}`), source: "github" };
   }
   return undefined;
 }
 
-/** Resolve the actor; `gitEmail` is asked only when nothing else told. */
+export interface ResolvedActor {
+  actor: Actor;
+  /** Claims that were ignored, for the operation to report. */
+  warnings: string[];
+}
+
+/** Resolve the actor; `gitEmail` is asked only when there is no CI identity. */
 export async function resolveActor(
   flag: string | undefined,
   env: Env,
   gitEmail: () => Promise<string | undefined>,
-): Promise<Actor> {
-  const actor = actorFromEnvironment(flag, env);
-  if (actor) return actor;
+): Promise<ResolvedActor> {
+  const ci = isCi(env);
+  const claimed = nonEmpty(flag)
+    ? { id: normalizeActor(flag as string), source: "flag" as const, name: "--actor" }
+    : nonEmpty(env.FLIGHTDECK_ACTOR)
+      ? {
+          id: normalizeActor(env.FLIGHTDECK_ACTOR as string),
+          source: "FLIGHTDECK_ACTOR" as const,
+          name: "FLIGHTDECK_ACTOR",
+        }
+      : undefined;
+  const ignored = (actor: Actor, why: string) =>
+    claimed && claimed.id !== actor.id
+      ? [`${claimed.name} ${claimed.id} is ignored: ${why} ${actor.id}`]
+      : [];
+
+  const identity = ciIdentity(env);
+  if (identity) {
+    const actor: Actor = { ...identity, verified: true, ci: true };
+    return { actor, warnings: ignored(actor, "in CI the actor is the CI's verified identity,") };
+  }
+  const asClaimed: ResolvedActor | undefined = claimed && {
+    actor: { id: claimed.id, source: claimed.source, verified: false, ci },
+    warnings: [],
+  };
+  if (ci && asClaimed) return asClaimed;
   const email = nonEmpty(await gitEmail());
-  if (email) return { id: normalizeActor(email), source: "git" };
+  if (email) {
+    const actor: Actor = { id: normalizeActor(email), source: "git", verified: false, ci };
+    return { actor, warnings: ignored(actor, "at a terminal the actor is git's user.email,") };
+  }
+  if (asClaimed) return asClaimed;
   throw new UserError("cannot tell who is running this", {
-    tryMessage:
-      "Pass --actor <email>, set FLIGHTDECK_ACTOR, or set git's user.email (`git config user.email you@example.com`).",
+    tryMessage: "Set git's user.email (`git config user.email you@example.com`), or pass --actor <email>.",
     exitCode: ExitCode.usage,
   });
 }
@@ -68,4 +112,16 @@ export async function resolveActor(
 /** Whether an actor id is an e-mail address (comparable with commit authors). */
 export function isEmailActor(id: string): boolean {
   return /^[^\s@:]+@[^\s@]+$/.test(id);
+}
+
+/** The person in `people` an actor id is, by any of their identities. */
+export function personOf(
+  id: string,
+  people: Record<string, PersonConfig>,
+): { name: string; person: PersonConfig } | undefined {
+  const wanted = normalizeActor(id);
+  for (const [name, person] of Object.entries(people)) {
+    if (identitiesOf(person).includes(wanted)) return { name, person };
+  }
+  return undefined;
 }

@@ -10,10 +10,15 @@ import type { StackConfig } from "../infra/config.js";
 import type { Engine, UpdateResult } from "./engine.js";
 import type { EventListener, ResourceOp } from "./events.js";
 
-/** Who runs an operation, and where that was read from. */
+/** Who runs an operation, where that was read from, and whether anyone but the runner vouches for it (see `actor.ts`). */
 export interface Actor {
+  /** An e-mail (lower-cased), `bitbucket:{uuid}` or `github:<login>`. */
   id: string;
-  source: "flag" | "FLIGHTDECK_ACTOR" | "bitbucket" | "github" | "git";
+  source: "bitbucket" | "github" | "git" | "flag" | "FLIGHTDECK_ACTOR";
+  /** true only for a CI's own identity of who started the run; a terminal's git e-mail is a claim. */
+  verified: boolean;
+  /** Whether this runs in CI (`CI`, Bitbucket Pipelines, GitHub Actions). */
+  ci: boolean;
 }
 
 /** Finds the universal image built for a commit (an AMI tagged with the full SHA). */
@@ -93,6 +98,8 @@ export interface LastUpdate {
   startTime: string;
   endTime?: string;
   actor?: string;
+  /** false when the actor was recorded unverified (a terminal's git e-mail). */
+  actorVerified?: boolean;
 }
 
 /** One row of the deployment matrix. */
@@ -121,6 +128,8 @@ export interface HistoryEntry {
   commit?: string;
   imageId?: string;
   actor?: string;
+  /** false when the actor was recorded unverified (a terminal's git e-mail). */
+  actorVerified?: boolean;
   message: string;
   startTime: string;
   endTime?: string;

@@ -132,6 +132,35 @@ export async function isReachableFrom(dir: string, commit: string, branch: strin
   return { reachable: false, checked };
 }
 
+/** The full SHA a ref names (a branch, `origin/<branch>`, a tag), or undefined when it does not exist. */
+export async function refCommit(dir: string, ref: string): Promise<string | undefined> {
+  if (ref.startsWith("-")) return undefined;
+  const sha = await tryRaw(git(dir), ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  return sha && isFullSha(sha.trim()) ? sha.trim() : undefined;
+}
+
+/** The text of `path` as committed at `commit` (`git show <commit>:<path>`), or undefined when it is not there. */
+export async function committedFile(dir: string, commit: string, path: string): Promise<string | undefined> {
+  if (commit.startsWith("-")) return undefined;
+  // Not trimmed: a YAML file is read as committed.
+  return tryRaw(simpleGit({ baseDir: dir }), ["show", `${commit}:${path}`]);
+}
+
+/**
+ * The commit a branch's committed files are trusted from: `origin/<branch>` when
+ * it exists (what was merged, not what a local branch was moved to), else `<branch>`.
+ */
+export async function trustedBranchCommit(
+  dir: string,
+  branch: string,
+): Promise<{ ref: string; commit: string } | undefined> {
+  for (const ref of [`origin/${branch}`, branch]) {
+    const commit = await refCommit(dir, ref);
+    if (commit) return { ref, commit };
+  }
+  return undefined;
+}
+
 export interface TreeState {
   clean: boolean;
   /** Paths that are modified, staged, deleted or untracked (ignored files do not count). */

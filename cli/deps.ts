@@ -8,7 +8,7 @@ import type { ImageResolver, OperationDeps, Operations } from "../automation/api
 import type { Engine } from "../automation/engine.js";
 import type { SignalSource } from "./interrupt.js";
 import type { CommitChoice } from "./ui/choices.js";
-import type { OfflinePlanner } from "./wiring.js";
+import type { EngineOptions, OfflinePlanner } from "./wiring.js";
 
 export interface CliDeps {
   stdout: NodeJS.WriteStream;
@@ -25,12 +25,20 @@ export interface CliDeps {
   /** Ends the process at once (a second Ctrl-C). */
   exit: (code: number) => void;
   /** The engine for a project; the default is the Automation API's, which needs `pulumi` on PATH. */
-  createEngine: (projectDir: string, env: Record<string, string | undefined>) => Promise<Engine>;
+  createEngine: (
+    projectDir: string,
+    env: Record<string, string | undefined>,
+    options?: EngineOptions,
+  ) => Promise<Engine>;
   createOperations: (deps: OperationDeps) => Promise<Operations>;
   /** The image resolver (default: the automation layer's, which asks AWS). */
   images: () => Promise<ImageResolver>;
   planOffline: OfflinePlanner;
-  /** A ref as a full SHA (for `plan --offline --commit REF`). */
+  /**
+   * A ref as a full SHA, resolved as the automation layer resolves it (every
+   * command's ref goes through this before any engine); a directory that is not
+   * a git repository is said to be one.
+   */
   resolveCommit: (projectDir: string, ref: string) => Promise<string>;
   /** Recent commits for the dashboard's pickers. */
   recentCommits: (projectDir: string, limit: number) => Promise<CommitChoice[]>;

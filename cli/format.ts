@@ -65,10 +65,15 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join("\n");
 }
 
+/** Who ran an update; an identity nobody verified (a terminal's git e-mail) says so. */
+export function actorText(actor: string, verified: boolean | undefined): string {
+  return verified === false ? `${actor} (unverified)` : actor;
+}
+
 export function lastUpdateText(s: StackStatus, now: Date): string {
   const u = s.lastUpdate;
   if (!u) return s.updateInProgress ? "in progress" : "never";
-  const by = u.actor ? ` by ${u.actor}` : "";
+  const by = u.actor ? ` by ${actorText(u.actor, u.actorVerified)}` : "";
   return `${u.result} ${formatAgo(u.endTime ?? u.startTime, now)}${by}`;
 }
 
@@ -118,7 +123,7 @@ export function formatHistory(env: string, entries: readonly HistoryEntry[], now
       e.result,
       short(e.commit),
       e.imageId ?? "-",
-      e.actor ?? "-",
+      e.actor ? actorText(e.actor, e.actorVerified) : "-",
       formatAgo(e.endTime ?? e.startTime, now),
       e.durationMs === undefined ? "-" : formatDuration(e.durationMs),
     ]),

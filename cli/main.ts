@@ -13,9 +13,10 @@
  */
 import { resolve } from "node:path";
 import type { CliDeps } from "./deps.js";
-import { renderError } from "./errors.js";
+import { type RenderedError, renderError } from "./errors.js";
 import { colorEnabled, colors, outputMode } from "./output.js";
 import { type ParsedCommand, parseCommandLine } from "./parse.js";
+import { longArguments, shortenEchoes, terminalText } from "./terminal-text.js";
 
 export type { CliDeps } from "./deps.js";
 export { EXIT_CODE_TABLE, type ParsedCommand, parseCommandLine } from "./parse.js";
@@ -62,6 +63,38 @@ export function ignoreClosedPipe(stream: NodeJS.WritableStream): void {
   });
 }
 
+/**
+ * An error as printed: echoes of too-long arguments cut short, control
+ * characters of any value made visible (terminal-text.ts).
+ */
+function printError(
+  rendered: RenderedError,
+  longArgs: readonly string[],
+  streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  json: boolean,
+): number {
+  const short = (text: string) => shortenEchoes(text, longArgs);
+  if (json) {
+    const e = rendered.json;
+    const doc = {
+      ...e,
+      message: short(e.message),
+      ...(e.tryMessage === undefined ? {} : { tryMessage: short(e.tryMessage) }),
+      ...(e.nextSteps === undefined ? {} : { nextSteps: e.nextSteps.map(short) }),
+    };
+    streams.stdout.write(`${terminalText(JSON.stringify({ ok: false, error: doc }))}\n`);
+  }
+  streams.stderr.write(`${terminalText(short(rendered.text))}\n`);
+  return rendered.exitCode;
+}
+
+/** What a run is, as the interrupt message names it: `flightdeck plan staging`. */
+function describeRun(parsed: Exclude<ParsedCommand, { command: "help" }>): string {
+  const { command, globals: _globals, ...args } = parsed;
+  const words = Object.values(args).filter((v): v is string => typeof v === "string");
+  return command === "default" ? "flightdeck" : `flightdeck ${[command, ...words].join(" ")}`;
+}
+
 /** Run flightdeck with these arguments; resolves to the exit code. Never throws. */
 export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
   const stdout = overrides.stdout ?? process.stdout;
@@ -71,14 +104,13 @@ export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Pr
   const env = overrides.env ?? process.env;
   const isTTY = overrides.isTTY ?? stdout.isTTY === true;
   const c = colors(colorEnabled(isTTY, env));
+  const longArgs = longArguments(argv);
   let parsed: ParsedCommand;
   try {
     parsed = parseCommandLine(argv);
   } catch (error) {
     const rendered = renderError(error, { colors: c, env, logDir: logDirOf(overrides.cwd ?? process.cwd()) });
-    if (argv.includes("--json")) stdout.write(`${JSON.stringify({ ok: false, error: rendered.json })}\n`);
-    stderr.write(`${rendered.text}\n`);
-    return rendered.exitCode;
+    return printError(rendered, longArgs, { stdout, stderr }, argv.includes("--json"));
   }
   if (parsed.command === "help") {
     stdout.write(parsed.text);
@@ -94,11 +126,12 @@ export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Pr
     json: parsed.globals.json,
     nonInteractive: parsed.globals.nonInteractive,
   });
-  const [{ runCommand }, { createRunContext }] = await Promise.all([
+  const [{ runCommand }, { createRunContext, guardInterrupts }] = await Promise.all([
     import("./commands.js"),
     import("./run.js"),
   ]);
-  const ctx = createRunContext(deps, projectDir, mode, c);
+  const ctx = createRunContext(deps, projectDir, mode, c, longArgs);
+  const stopGuard = guardInterrupts(ctx, describeRun(parsed));
   try {
     return await runCommand(parsed, ctx);
   } catch (error) {
@@ -109,11 +142,9 @@ export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Pr
       logDir: logDirOf(projectDir),
       ...(ctx.logFile === undefined ? {} : { logFile: ctx.logFile }),
     });
-    if (mode === "json" && !ctx.resultEmitted) {
-      deps.stdout.write(`${JSON.stringify({ ok: false, error: rendered.json })}\n`);
-    }
-    deps.stderr.write(`${rendered.text}\n`);
-    return rendered.exitCode;
+    return printError(rendered, longArgs, deps, mode === "json" && !ctx.resultEmitted);
+  } finally {
+    stopGuard();
   }
 }
 

@@ -6,6 +6,7 @@
 import pc from "picocolors";
 import type { FlightdeckEvent } from "../automation/events.js";
 import { clockTime, formatDuration } from "./format.js";
+import { OWN_ESCAPE } from "./terminal-text.js";
 
 export type OutputMode = "ink" | "plain" | "json";
 
@@ -44,8 +45,26 @@ export function colorEnabled(stdoutIsTTY: boolean, env: Record<string, string | 
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
+/** Stands for an escape character in the input of a colour function while picocolors wraps it. */
+const INPUT_ESCAPE = `\u{F8FE}${OWN_ESCAPE.replaceAll("\u{F8FF}", "")}\u{F8FE}`;
+
+/**
+ * picocolors' functions, writing flightdeck's own escape codes with `OWN_ESCAPE`
+ * (see terminal-text.ts): printed through `terminalText`, they are colours, and an
+ * escape sequence that came in with a value is shown as text, never obeyed.
+ */
 export function colors(enabled: boolean): Colors {
-  return pc.createColors(enabled);
+  const base = pc.createColors(enabled);
+  if (!enabled) return base;
+  const own = (format: (input: unknown) => string) => (input: unknown) =>
+    format(String(input).replaceAll("\u001b", INPUT_ESCAPE).replaceAll(OWN_ESCAPE, "\u001b"))
+      .replaceAll("\u001b", OWN_ESCAPE)
+      .replaceAll(INPUT_ESCAPE, "\u001b");
+  const wrapped: Record<string, unknown> = { ...base };
+  for (const [name, value] of Object.entries(base)) {
+    if (typeof value === "function") wrapped[name] = own(value as (input: unknown) => string);
+  }
+  return wrapped as unknown as Colors;
 }
 
 function changesText(changes: Partial<Record<string, number>> | undefined): string {

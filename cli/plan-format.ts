@@ -6,7 +6,7 @@
  */
 import type { CostLine } from "../infra/cost/estimate.js";
 import type { PlanDocument, PlanResource } from "../infra/plan.js";
-import { formatUsd, table } from "./format.js";
+import { fitTable, formatUsd } from "./format.js";
 import type { Colors } from "./output.js";
 
 /** The inputs worth a glance in a plan, in this order (everything is in `--json`). */
@@ -136,13 +136,59 @@ function quantity(line: CostLine): string {
   return `${q} ${line.unit}`;
 }
 
-function formatCost(plan: PlanDocument, c: Colors, pricesAsOf?: string): string {
+/** A line cut to `width` columns, ending in "…" when cut (no limit: the line). */
+export function clip(line: string, width: number | undefined): string {
+  if (width === undefined || line.length <= width) return line;
+  return `${line.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/**
+ * Prose wrapped at `width` columns on spaces, the lines after the first indented
+ * by `indent`; a word longer than a line is cut. No limit: the text as one line.
+ */
+export function wrap(text: string, width: number | undefined, indent = "    "): string[] {
+  if (width === undefined || text.length <= width) return [text];
+  const lines: string[] = [];
+  let line = "";
+  const lead = /^\s*/.exec(text)?.[0] ?? "";
+  for (const word of text.slice(lead.length).split(" ")) {
+    const prefix = lines.length === 0 ? lead : indent;
+    const next = line === "" ? `${prefix}${word}` : `${line} ${word}`;
+    if (next.length <= width || line === "") {
+      line = next;
+      continue;
+    }
+    lines.push(line);
+    line = `${indent}${word}`;
+  }
+  lines.push(line);
+  return lines.map((l) => clip(l, width));
+}
+
+/** A table fitting `width`: columns dropped in `dropOrder` first, then each line cut. */
+function fittedTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  width: number | undefined,
+  dropOrder: readonly string[],
+): string[] {
+  const { lines } = fitTable(
+    header,
+    rows,
+    width ?? Number.POSITIVE_INFINITY,
+    width === undefined ? [] : dropOrder,
+  );
+  return lines.map((l) => clip(l, width));
+}
+
+function formatCost(plan: PlanDocument, c: Colors, pricesAsOf?: string, width?: number): string {
   const cost = plan.cost;
   const head = `Estimated cost: ${formatUsd(cost.hourly)}/hour, ${formatUsd(cost.daily)}/day, ${formatUsd(cost.monthly)}/month (${cost.currency})`;
-  const basis = c.dim(
+  const basis = wrap(
     `  us-east-1 on-demand list prices${pricesAsOf ? ` as of ${pricesAsOf}` : ""}; a 730-hour month; traffic-based charges are estimates.`,
-  );
-  const parts = [head, basis];
+    width,
+  ).map((l) => c.dim(l));
+  const parts = [...wrap(head, width), ...basis];
   const groups = costGroups(cost.lines);
   if (groups.length > 0) {
     const rows: string[][] = [];
@@ -159,41 +205,56 @@ function formatCost(plan: PlanDocument, c: Colors, pricesAsOf?: string): string 
       }
     }
     rows.push(["Total", "", "", formatUsd(cost.daily), formatUsd(cost.monthly)]);
-    const lines = table(["COST", "RESOURCE", "QUANTITY", "PER DAY", "PER MONTH"], rows).split("\n");
+    const lines = fittedTable(["COST", "RESOURCE", "QUANTITY", "PER DAY", "PER MONTH"], rows, width, [
+      "RESOURCE",
+      "QUANTITY",
+    ]);
     parts.push("", ...lines.map((l, i) => (i === 0 ? c.bold(l) : l)));
   }
   if (cost.unpriced.length > 0) {
     parts.push(
       "",
-      c.yellow(`Not priced (${cost.unpriced.length}; not in the totals above, which are therefore too low):`),
-      ...cost.unpriced.map((u) => `  ${u.resource} (${u.type}): ${u.item}: ${u.reason}`),
+      ...wrap(
+        `Not priced (${cost.unpriced.length}; not in the totals above, which are therefore too low):`,
+        width,
+      ).map((l) => c.yellow(l)),
+      ...cost.unpriced.flatMap((u) => wrap(`  ${u.resource} (${u.type}): ${u.item}: ${u.reason}`, width)),
     );
   } else {
-    parts.push(c.dim("Every billable resource is priced."));
+    parts.push(c.dim(clip("Every billable resource is priced.", width)));
   }
   return parts.join("\n");
 }
 
-function formatPolicies(plan: PlanDocument, c: Colors): string {
-  if (plan.policies.length === 0) return c.green("Policies: no violations.");
+function formatPolicies(plan: PlanDocument, c: Colors, width?: number): string {
+  if (plan.policies.length === 0) return c.green(clip("Policies: no violations.", width));
   const rank = (level: string) => (level === "mandatory" ? 0 : level === "advisory" ? 1 : 2);
   const sorted = [...plan.policies].sort(
     (a, b) => rank(a.level) - rank(b.level) || a.policy.localeCompare(b.policy),
   );
   const mandatory = plan.policies.filter((p) => p.level === "mandatory").length;
   return [
-    `Policies: ${mandatory} mandatory, ${plan.policies.length - mandatory} other violation(s):`,
-    ...sorted.map(
-      (p) =>
-        `  ${p.level === "mandatory" ? c.red(p.level) : c.yellow(p.level)} ${p.policy} ${p.resource}: ${p.message}`,
+    ...wrap(
+      `Policies: ${mandatory} mandatory, ${plan.policies.length - mandatory} other violation(s):`,
+      width,
     ),
+    ...sorted.flatMap((p) => {
+      const [first = "", ...rest] = wrap(`  ${p.level} ${p.policy} ${p.resource}: ${p.message}`, width);
+      const level = p.level === "mandatory" ? c.red(p.level) : c.yellow(p.level);
+      return [first.replace(p.level, level), ...rest];
+    }),
   ].join("\n");
 }
 
-/** The whole plan for people: resources by component, cost by category, policy results. */
-export function formatPlan(plan: PlanDocument, c: Colors, pricesAsOf?: string): string {
+/**
+ * The whole plan for people: resources by component, cost by category, policy
+ * results. With a `width` (a terminal's columns) it fits it as the dashboard
+ * does: table columns are dropped (the least needed first), then lines cut and
+ * prose wrapped; without one every line is whole (piped output, logs).
+ */
+export function formatPlan(plan: PlanDocument, c: Colors, pricesAsOf?: string, width?: number): string {
   const tree = resourceTree(plan.resources);
-  const resources = table(
+  const resources = fittedTable(
     ["TYPE", "NAME", "PARENT", "KEY INPUTS"],
     tree.map(({ resource: r, depth }) => [
       r.type,
@@ -201,7 +262,16 @@ export function formatPlan(plan: PlanDocument, c: Colors, pricesAsOf?: string): 
       r.parent ?? "-",
       keyInputs(r.inputs),
     ]),
+    width,
+    ["KEY INPUTS", "PARENT"],
   );
   const head = `Plan of ${plan.stack}${plan.commit ? ` at ${plan.commit}` : ""}${plan.offline ? " (offline: Pulumi's mock runtime)" : ""}: ${plan.resources.length} resources`;
-  return [head, resources, "", formatCost(plan, c, pricesAsOf), "", formatPolicies(plan, c)].join("\n");
+  return [
+    ...wrap(head, width),
+    ...resources,
+    "",
+    formatCost(plan, c, pricesAsOf, width),
+    "",
+    formatPolicies(plan, c, width),
+  ].join("\n");
 }

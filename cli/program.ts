@@ -17,7 +17,7 @@ export const EXIT_CODE_TABLE: readonly (readonly [number, string])[] = [
   ],
   [ExitCode.refused, "refused by a guard (production rules, rollback history, promotion source)"],
   [ExitCode.busy, "the stack is locked by another update"],
-  [ExitCode.interrupted, "interrupted (Ctrl-C / SIGTERM), also at a confirmation prompt"],
+  [ExitCode.interrupted, "interrupted (Ctrl-C / SIGTERM), also at a confirmation prompt or the dashboard"],
 ];
 
 function exitCodeHelp(): string {
@@ -47,17 +47,57 @@ function positiveIntArg(max: number) {
   };
 }
 
+/** The longest stack name Pulumi accepts. */
+const MAX_STACK_NAME = 100;
+
 /** A name of a stack or environment: what Pulumi allows, and no option-looking text. */
 function stackArg(value: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value)) {
-    throw new InvalidArgumentError("must be a stack name (letters, digits, '-', '_', '.').");
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value) || value.length > MAX_STACK_NAME) {
+    throw new InvalidArgumentError(
+      `must be a stack name of at most ${MAX_STACK_NAME} characters (letters, digits, '-', '_', '.').`,
+    );
   }
   return value;
 }
 
+/** Control characters (git refuses them in a ref name; no name or path flightdeck takes needs them). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The longest ref accepted (git's own limit for a ref name is the file system's, about 255). */
+const MAX_REF = 255;
+
 function refArg(value: string): string {
-  if (value.length === 0 || value.startsWith("-") || /\s/.test(value)) {
-    throw new InvalidArgumentError("must be a commit SHA, short SHA, branch or tag.");
+  if (
+    value.length === 0 ||
+    value.length > MAX_REF ||
+    value.startsWith("-") ||
+    /\s/.test(value) ||
+    CONTROL.test(value)
+  ) {
+    throw new InvalidArgumentError(
+      `must be a commit SHA, short SHA, branch or tag (at most ${MAX_REF} characters, no spaces or control characters).`,
+    );
+  }
+  return value;
+}
+
+/** `--cwd`: a directory; empty would silently mean the current one. */
+function dirArg(value: string): string {
+  if (value.trim().length === 0 || CONTROL.test(value)) {
+    throw new InvalidArgumentError(
+      "must be the path of the project directory (not empty; for the current directory, leave --cwd out or give '.').",
+    );
+  }
+  return value;
+}
+
+/** `--actor`: an identity (an e-mail, a CI user name), never empty. */
+function actorArg(value: string): string {
+  if (value.trim().length === 0 || value.length > 320 || CONTROL.test(value)) {
+    throw new InvalidArgumentError(
+      "must be who runs this, like an e-mail address (not empty, at most 320 characters, no control characters).",
+    );
   }
   return value;
 }
@@ -105,8 +145,12 @@ export function buildProgram(sink: Sink): Command {
     .option("--json", "machine output: JSON lines of events for operations, one JSON document for queries")
     .option("--non-interactive", "never prompt or draw the dashboard (also when CI is set or not a terminal)")
     .option("-y, --yes", "confirm without asking (needed for confirmations without a terminal)")
-    .option("--actor <id>", "who runs this (default: FLIGHTDECK_ACTOR, the CI's variables, git user.email)")
-    .option("--cwd <dir>", "the flightdeck project directory (default: the current directory)")
+    .option(
+      "--actor <id>",
+      "who runs this (default: FLIGHTDECK_ACTOR, the CI's variables, git user.email)",
+      actorArg,
+    )
+    .option("--cwd <dir>", "the flightdeck project directory (default: the current directory)", dirArg)
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })
     .addHelpText(

@@ -11,7 +11,7 @@
  * `--non-interactive`, `--json`) nothing ever prompts: those actions need
  * `--yes`, otherwise they stop with exit code 2 saying so.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { OperationDeps, Operations } from "../automation/api.js";
 import type { FlightdeckEvent, ResultEvent } from "../automation/events.js";
@@ -23,6 +23,7 @@ import type { CliDeps } from "./deps.js";
 import { createInterrupter, type Interrupter } from "./interrupt.js";
 import { type Colors, jsonEventLine, type OutputMode, plainEventLine } from "./output.js";
 import type { GlobalOptions, ParsedCommand } from "./parsed-command.js";
+import { escapeControls, escapeControlsDeep, shortenEchoes, terminalText } from "./terminal-text.js";
 
 export interface RunContext {
   deps: CliDeps;
@@ -40,6 +41,16 @@ export interface RunContext {
   backends?: Promise<Pick<OperationDeps, "engine" | "images">>;
   /** Each committed stack config this run validated, read once (the input check and the confirmation both need it). */
   configs?: Map<string, Promise<StackConfig>>;
+  /** Arguments too long to echo in full: messages on stderr show them cut short. */
+  longArgs: readonly string[];
+  /** Warnings and notices this run printed (each is printed once). */
+  warned: Set<string>;
+  /**
+   * Something that handles Ctrl-C / SIGTERM itself is running (an operation's
+   * interrupter, the dashboard); otherwise the run's own handler says what was
+   * interrupted and ends the run with 130.
+   */
+  signalsOwned: number;
 }
 
 export function createRunContext(
@@ -47,17 +58,30 @@ export function createRunContext(
   projectDir: string,
   mode: OutputMode,
   colors: Colors,
+  longArgs: readonly string[] = [],
 ): RunContext {
-  return { deps, projectDir, mode, colors, resultEmitted: false };
+  return {
+    deps,
+    projectDir,
+    mode,
+    colors,
+    resultEmitted: false,
+    longArgs,
+    warned: new Set(),
+    signalsOwned: 0,
+  };
 }
 
 // ---------------------------------------------------------------------------
 // Printing
 
-/** Everything a command prints passes here: no secret of the environment is ever shown. */
+/**
+ * Everything a command prints passes here: no secret of the environment is ever
+ * shown, and no control character of a value reaches the terminal (terminal-text.ts).
+ */
 function safe(ctx: RunContext, text: string): string {
   ctx.redact ??= createRedactor(ctx.deps.env);
-  const line = ctx.redact(text);
+  const line = terminalText(ctx.redact(text));
   return line.endsWith("\n") ? line : `${line}\n`;
 }
 
@@ -65,8 +89,25 @@ export function out(ctx: RunContext, text: string): void {
   ctx.deps.stdout.write(safe(ctx, text));
 }
 
+/** Messages for people (stderr): an echo of a too-long argument is cut short. */
 export function err(ctx: RunContext, text: string): void {
-  ctx.deps.stderr.write(safe(ctx, text));
+  ctx.deps.stderr.write(safe(ctx, shortenEchoes(text, ctx.longArgs)));
+}
+
+/**
+ * A warning (or a notice of the engine's set-up), printed once per run on stderr:
+ * `Warning: …` lines, or with `--json` a `{"type":"warning",…}` JSON line, so
+ * stdout keeps its one document or its event lines.
+ */
+export function warn(ctx: RunContext, message: string, kind: "warning" | "notice" = "warning"): void {
+  if (ctx.warned.has(message)) return;
+  ctx.warned.add(message);
+  if (ctx.mode === "json") {
+    err(ctx, JSON.stringify({ type: kind, timestamp: ctx.deps.clock().toISOString(), message }));
+    return;
+  }
+  const label = kind === "warning" ? "Warning:" : "Notice:";
+  err(ctx, `${ctx.colors.yellow(label)} ${message}`);
 }
 
 export function json(ctx: RunContext, value: unknown): void {
@@ -84,6 +125,12 @@ export function printDocument(ctx: RunContext, document: unknown, text: () => st
 
 /** Fail early, before any engine, when the directory is not a flightdeck project. */
 export function requireProject(projectDir: string): void {
+  if (!existsSync(projectDir) || !statSync(projectDir).isDirectory()) {
+    throw new UserError(`the project directory ${projectDir} does not exist or is not a directory`, {
+      tryMessage: "Run flightdeck in the project's checkout, or point to it with --cwd <dir>.",
+      exitCode: ExitCode.usage,
+    });
+  }
   if (!existsSync(join(projectDir, "Pulumi.yaml"))) {
     throw new UserError(`not a flightdeck project: Pulumi.yaml: no such file in ${projectDir}`, {
       tryMessage: "Run flightdeck in the project's checkout, or point to it with --cwd <dir>.",
@@ -108,10 +155,18 @@ export async function operations(
   requireProject(ctx.projectDir);
   // The dashboard runs many operations; the real engine keeps what it learned (the
   // Automation API, the `pulumi` version check, the project file) for all of them.
-  ctx.backends ??= (async () => ({
-    engine: await ctx.deps.createEngine(ctx.projectDir, ctx.deps.env),
-    images: await ctx.deps.images(),
-  }))();
+  ctx.backends ??= (async () => {
+    // The stack secrets' passphrase matters once an engine encrypts or decrypts them.
+    const { weakPassphraseWarning } = await import("../infra/redact.js");
+    const weak = weakPassphraseWarning(ctx.deps.env);
+    if (weak) warn(ctx, weak);
+    return {
+      engine: await ctx.deps.createEngine(ctx.projectDir, ctx.deps.env, {
+        onNotice: (message) => warn(ctx, message, "notice"),
+      }),
+      images: await ctx.deps.images(),
+    };
+  })();
   const { engine, images } = await ctx.backends;
   return ctx.deps.createOperations({
     engine,
@@ -150,14 +205,19 @@ export async function costPerDay(ctx: RunContext): Promise<CostPerDay> {
 // ---------------------------------------------------------------------------
 // Input checks without an engine
 
-/** `Pulumi.<stack>.yaml`, read and validated once per run. */
-function committedConfig(ctx: RunContext, stack: string): Promise<StackConfig> {
+/**
+ * `Pulumi.<stack>.yaml`, read and validated once per run; its warnings (secrets
+ * kept in plain text) are printed then.
+ */
+export function committedConfig(ctx: RunContext, stack: string): Promise<StackConfig> {
   ctx.configs ??= new Map();
   let config = ctx.configs.get(stack);
   if (!config) {
-    config = import("../infra/config.js").then(({ loadStackConfig }) =>
-      loadStackConfig(ctx.projectDir, stack),
-    );
+    config = import("../infra/config.js").then(async ({ loadStackConfigWithWarnings }) => {
+      const loaded = await loadStackConfigWithWarnings(ctx.projectDir, stack);
+      for (const warning of loaded.warnings) warn(ctx, warning);
+      return loaded.config;
+    });
     ctx.configs.set(stack, config);
   }
   return config;
@@ -179,9 +239,13 @@ export async function checkEnvironment(ctx: RunContext, stack: string): Promise<
   await committedConfig(ctx, stack);
 }
 
-/** A ref the person gave, checked before any engine (one `git rev-parse`). */
-export async function checkRef(ctx: RunContext, ref: string | undefined): Promise<void> {
-  if (ref !== undefined) await ctx.deps.resolveCommit(ctx.projectDir, ref);
+/**
+ * A ref the person gave (or HEAD, the default), checked before any engine and
+ * resolved as every command resolves one (`deps.resolveCommit`, the automation
+ * layer's): the full SHA.
+ */
+export function checkRef(ctx: RunContext, ref: string): Promise<string> {
+  return ctx.deps.resolveCommit(ctx.projectDir, ref);
 }
 
 // ---------------------------------------------------------------------------
@@ -224,8 +288,8 @@ export async function confirm(ctx: RunContext, cmd: CommandWithGlobals, need: Co
   }
   const { askConfirmation } = await import("./ui/render.js");
   const answer = await askConfirmation(ctx.deps, {
-    title: need.title,
-    ...(need.details === undefined ? {} : { details: need.details }),
+    title: escapeControls(need.title),
+    ...(need.details === undefined ? {} : { details: escapeControlsDeep(need.details) }),
     ...(need.typeToConfirm === undefined ? {} : { typeToConfirm: need.typeToConfirm }),
     color: ctx.colors.isColorSupported,
   });
@@ -274,6 +338,7 @@ export async function runOperation(
     exit: ctx.deps.exit,
   });
   interrupter.setStack(stack);
+  ctx.signalsOwned++;
   try {
     if (ctx.mode === "ink") return await runOperationInk(ctx, invoke, interrupter);
     const write =
@@ -294,8 +359,35 @@ export async function runOperation(
     await invoke(ops);
     return exitCodeOfResult(ctx);
   } finally {
+    ctx.signalsOwned--;
     interrupter.dispose();
   }
+}
+
+/**
+ * Ctrl-C / SIGTERM while no operation runs (a query, the offline plan, the checks
+ * and the confirmation before an operation, the dashboard starting): nothing was
+ * changed, so the run says what was interrupted and ends at once with 130, as
+ * the exit code table says. Returns the function that stops listening.
+ */
+export function guardInterrupts(ctx: RunContext, what: string): () => void {
+  const handler = () => {
+    if (ctx.signalsOwned > 0) return;
+    const message = `interrupted: ${what} stopped before changing anything`;
+    if (ctx.mode === "json") {
+      ctx.deps.stdout.write(
+        `${JSON.stringify({ ok: false, error: { name: "Interrupted", message, exitCode: ExitCode.interrupted } })}\n`,
+      );
+    }
+    err(ctx, `${ctx.colors.red(ctx.colors.bold("Interrupted:"))} ${what} stopped before changing anything.`);
+    ctx.deps.exit(ExitCode.interrupted);
+  };
+  ctx.deps.signals.on("SIGINT", handler);
+  ctx.deps.signals.on("SIGTERM", handler);
+  return () => {
+    ctx.deps.signals.off("SIGINT", handler);
+    ctx.deps.signals.off("SIGTERM", handler);
+  };
 }
 
 function exitCodeOfResult(ctx: RunContext): number {
@@ -318,7 +410,8 @@ async function runOperationInk(
     onEvent: (event) => {
       observe(ctx, event);
       if (event.type === "start") interrupter.setStack(event.stack);
-      store.dispatch(event);
+      // Ink prints what it is given: values' control characters are made visible first.
+      store.dispatch(escapeControlsDeep(event));
     },
     signal: interrupter.signal,
   });
@@ -332,7 +425,7 @@ async function runOperationInk(
     await invoke(ops);
     store.end();
   } catch (error) {
-    store.end(error instanceof Error ? error.message : String(error));
+    store.end(escapeControls(error instanceof Error ? error.message : String(error)));
     await screen.done;
     throw error;
   }

@@ -13,7 +13,7 @@ import { actorOf, commitOf, environmentConfig, imageFor } from "./steps/resolve.
 export function deploy(ctx: Context, input: DeployInput): Promise<DeployResult> {
   return ctx.run("deploy", { stack: input.env }, async (op) => {
     const config = await environmentConfig(ctx, op, input.env);
-    const actor = await actorOf(ctx, input.actor);
+    const actor = await actorOf(ctx, op, input.actor);
     const commit = await commitOf(ctx, op, input.commit);
     const history = await historyOrEmpty(ctx, input.env);
     await protectionGuards(ctx, op, input.env, config, commit, actor, history);

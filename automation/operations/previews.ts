@@ -20,7 +20,7 @@ import { runUpdate } from "./steps/run-update.js";
 
 export function previewUp(ctx: Context, input: PreviewUpInput): Promise<DeployResult> {
   return ctx.run("previewUp", {}, async (op) => {
-    const actor = await actorOf(ctx, input.actor);
+    const actor = await actorOf(ctx, op, input.actor);
     const commit = await commitOf(ctx, op, input.commit);
     const stack = previewStackName(commit);
     if (input.ttl !== undefined) durationInput(input.ttl, "--ttl");

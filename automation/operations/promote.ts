@@ -19,7 +19,7 @@ export function promote(ctx: Context, input: PromoteInput): Promise<DeployResult
     const config = await environmentConfig(ctx, op, input.to);
     // The source must be an environment; one that never ran is refused by the guard (exit 3).
     await requireEnvironmentFile(ctx.projectDir, input.from);
-    const actor = await actorOf(ctx, input.actor);
+    const actor = await actorOf(ctx, op, input.actor);
     const source = promoteGuard({
       from: input.from,
       to: input.to,

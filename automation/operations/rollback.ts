@@ -18,7 +18,7 @@ import { actorOf, commitOf, environmentConfig } from "./steps/resolve.js";
 export function rollback(ctx: Context, input: RollbackInput): Promise<DeployResult> {
   return ctx.run("rollback", { stack: input.env }, async (op) => {
     const config = await environmentConfig(ctx, op, input.env);
-    const actor = await actorOf(ctx, input.actor);
+    const actor = await actorOf(ctx, op, input.actor);
     const history = await historyOrEmpty(ctx, input.env);
     const commit = await rollbackCommit(ctx, op, input.commit, history);
     const target = rollbackGuard({ stack: input.env, commit, history });

@@ -8,6 +8,7 @@ import type { Operations } from "../../automation/api.js";
 import { ExitCode } from "../../infra/errors.js";
 import { renderError } from "../errors.js";
 import { pendingMessage } from "../interrupt.js";
+import { escapeControlsDeep, shortenEchoes, terminalText } from "../terminal-text.js";
 import type { GlobalOptions } from "../parsed-command.js";
 import { costPerDay, err, operations, type RunContext } from "../run.js";
 import type { DashboardAction } from "../ui/dashboard-actions.js";
@@ -23,18 +24,28 @@ export async function dashboard(ctx: RunContext, globals: GlobalOptions): Promis
   const { costWhenKnown } = await import("../cost.js");
   const ops = await operations(ctx, { costPerDay: costWhenKnown(await costPerDay(ctx)) });
   const { renderDashboard } = await import("../ui/render.js");
+  // Ink prints what it is given: every value shown has its control characters made visible first.
   const describe = (error: unknown) =>
-    renderError(error, {
-      colors: ctx.colors,
-      env: ctx.deps.env,
-      logDir: join(ctx.projectDir, ".flightdeck", "logs"),
-    }).text;
-  await renderDashboard(ctx.deps, {
-    loadStatus: () => ops.status(),
-    loadHistory: (env) => ops.history({ env, limit: 20 }),
-    recentCommits: () => ctx.deps.recentCommits(ctx.projectDir, 15),
+    terminalText(
+      shortenEchoes(
+        renderError(error, {
+          colors: ctx.colors,
+          env: ctx.deps.env,
+          logDir: join(ctx.projectDir, ".flightdeck", "logs"),
+        }).text,
+        ctx.longArgs,
+      ),
+    );
+  ctx.signalsOwned++;
+  const how = await renderDashboard(ctx.deps, {
+    loadStatus: async () => escapeControlsDeep(await ops.status()),
+    loadHistory: async (env) => escapeControlsDeep(await ops.history({ env, limit: 20 })),
+    recentCommits: async () => escapeControlsDeep(await ctx.deps.recentCommits(ctx.projectDir, 15)),
     runAction: async (action, onEvent, signal) => {
-      const actionOps = await operations(ctx, { onEvent, signal });
+      const actionOps = await operations(ctx, {
+        onEvent: (event) => onEvent(escapeControlsDeep(event)),
+        signal,
+      });
       return invokeAction(actionOps, action, globals);
     },
     describeError: describe,
@@ -53,7 +64,13 @@ export async function dashboard(ctx: RunContext, globals: GlobalOptions): Promis
     clock: ctx.deps.clock,
     color: ctx.colors.isColorSupported,
     refreshMs: ctx.deps.refreshMs,
+  }).finally(() => {
+    ctx.signalsOwned--;
   });
+  if (how === "interrupted") {
+    err(ctx, "Interrupted: left the dashboard; no operation was running.");
+    return ExitCode.interrupted;
+  }
   return ExitCode.ok;
 }
 

@@ -17,8 +17,8 @@ type Deploy = CommandOf<"deploy">;
 
 export async function deploy(ctx: RunContext, cmd: Deploy): Promise<number> {
   await checkEnvironment(ctx, cmd.env);
-  // A mistyped ref is the person's to fix, whatever the engine.
-  await checkRef(ctx, cmd.commit);
+  // A mistyped ref (or a project that is no git repository) is the person's to fix, whatever the engine.
+  await checkRef(ctx, cmd.commit ?? "HEAD");
   await confirmIfProduction(ctx, cmd, cmd.env, `Deploy ${cmd.commit ?? "HEAD"} to PRODUCTION (${cmd.env})?`);
   return runOperation(ctx, cmd.env, (ops) => invokeDeploy(ops, cmd));
 }

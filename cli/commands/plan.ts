@@ -3,11 +3,15 @@
  * and the policy results, offline under Pulumi's mocks or through the engine;
  * a mandatory policy violation fails the command (exit 1).
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { ExitCode } from "../../infra/errors.js";
 import { formatDuration } from "../format.js";
 import type { CommandOf } from "../parsed-command.js";
 import {
   checkEnvironment,
+  checkRef,
+  committedConfig,
   err,
   json,
   operations,
@@ -21,14 +25,18 @@ import type { OfflinePlan } from "../wiring.js";
 export async function plan(ctx: RunContext, cmd: CommandOf<"plan">): Promise<number> {
   requireProject(ctx.projectDir);
   const started = ctx.deps.clock().getTime();
-  // The offline plan wants a full SHA; a branch, tag or short SHA is resolved here (as deploy does).
-  const { isFullSha, isPreviewStackName } = await import("../../infra/naming.js");
-  const commit =
-    cmd.commit === undefined || !cmd.offline || isFullSha(cmd.commit)
-      ? cmd.commit
-      : await ctx.deps.resolveCommit(ctx.projectDir, cmd.commit);
-  const input = { stack: cmd.stack, ...(commit === undefined ? {} : { commit }) };
+  const { isPreviewStackName } = await import("../../infra/naming.js");
   if (!cmd.offline && !isPreviewStackName(cmd.stack)) await checkEnvironment(ctx, cmd.stack);
+  if (cmd.offline) {
+    // The config's warnings (secrets in plain text) are printed before the plan; its errors come from the plan.
+    const configStack = cmd.stack === "preview" ? "previews" : cmd.stack;
+    if (existsSync(join(ctx.projectDir, `Pulumi.${configStack}.yaml`))) {
+      await committedConfig(ctx, configStack).catch(() => undefined);
+    }
+  }
+  // A ref is resolved as every command resolves one: a full SHA that is not in the repository is refused too.
+  const commit = cmd.commit === undefined ? undefined : await checkRef(ctx, cmd.commit);
+  const input = { stack: cmd.stack, ...(commit === undefined ? {} : { commit }) };
   const result = cmd.offline
     ? await ctx.deps.planOffline({ projectDir: ctx.projectDir, now: ctx.deps.clock(), ...input })
     : await (await operations(ctx, { onEvent: queryListener(ctx) })).plan(input);
@@ -38,7 +46,9 @@ export async function plan(ctx: RunContext, cmd: CommandOf<"plan">): Promise<num
       import("../plan-format.js"),
       import("../../infra/cost/prices.js"),
     ]);
-    out(ctx, formatPlan(result, ctx.colors, PRICES.asOf));
+    // At a terminal the plan fits its width (as the dashboard does); piped, every line is whole.
+    const width = ctx.deps.isTTY ? ctx.deps.stdout.columns : undefined;
+    out(ctx, formatPlan(result, ctx.colors, PRICES.asOf, width));
     out(ctx, ctx.colors.dim(`planned in ${formatDuration(ctx.deps.clock().getTime() - started)}`));
   } else out(ctx, JSON.stringify(result, null, 2));
   if (isOfflinePlan(result)) {

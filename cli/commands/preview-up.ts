@@ -4,13 +4,25 @@
  */
 import type { Operations } from "../../automation/api.js";
 import type { CommandOf } from "../parsed-command.js";
-import { actorInput, checkEnvironment, checkRef, type RunContext, runOperation } from "../run.js";
+import {
+  actorInput,
+  checkEnvironment,
+  checkRef,
+  committedConfig,
+  type RunContext,
+  runOperation,
+} from "../run.js";
 
 type PreviewUp = CommandOf<"preview up">;
 
 export async function previewUp(ctx: RunContext, cmd: PreviewUp): Promise<number> {
   await checkEnvironment(ctx, "previews");
-  await checkRef(ctx, cmd.commit);
+  if (cmd.ttl !== undefined) {
+    // A TTL past the previews config's limit is the person's to fix, whatever the engine.
+    const { previewTtlMs } = await import("../../infra/config.js");
+    previewTtlMs(cmd.ttl, (await committedConfig(ctx, "previews")).preview);
+  }
+  await checkRef(ctx, cmd.commit ?? "HEAD");
   return runOperation(ctx, undefined, (ops) => invokePreviewUp(ops, cmd));
 }
 

@@ -19,6 +19,11 @@ type Reap = CommandOf<"reap">;
 
 export async function reap(ctx: RunContext, cmd: Reap): Promise<number> {
   requireProject(ctx.projectDir);
+  if (cmd.olderThan !== undefined) {
+    // Checked before any engine: a duration past flightdeck's longest is named with what is accepted.
+    const { parseDurationMs } = await import("../../infra/config.js");
+    parseDurationMs(cmd.olderThan, "--older-than");
+  }
   if (!cmd.dryRun) {
     const need: ConfirmationNeed = {
       title: `Destroy every preview past its TTL${cmd.olderThan ? ` or older than ${cmd.olderThan}` : ""}?`,

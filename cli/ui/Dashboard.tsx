@@ -52,6 +52,11 @@ export interface DashboardProps {
    * cancel a running action like Ctrl-C does, and quit the dashboard otherwise.
    */
   subscribeSignals?: (handler: () => void) => () => void;
+  /**
+   * How the dashboard ended, told once just before it exits: `q` quits (exit 0),
+   * Ctrl-C or a signal interrupts (130, as the exit code table says).
+   */
+  onExit?: (how: "quit" | "interrupted") => void;
   clock: () => Date;
   color: boolean;
   refreshMs: number;
@@ -73,6 +78,7 @@ export function Dashboard(props: DashboardProps) {
     describeError,
     onHardExit,
     subscribeSignals,
+    onExit,
     clock,
     color,
     refreshMs,
@@ -102,7 +108,7 @@ export function Dashboard(props: DashboardProps) {
     setScreenState(screenRef.current);
   }, []);
   const [notice, setNotice] = useState<string | undefined>(undefined);
-  const [quitting, setQuitting] = useState(false);
+  const [quitting, setQuitting] = useState<false | "quit" | "interrupted">(false);
   const mounted = useRef(true);
   const loading = useRef(false);
   const interrupts = useRef(0);
@@ -151,14 +157,16 @@ export function Dashboard(props: DashboardProps) {
     return subscribeSignals(() => {
       const screen = screenRef.current;
       if (screen.name === "operation" && !screen.done) return interruptOperation(screen);
-      setQuitting(true);
+      setQuitting("interrupted");
     });
   }, [subscribeSignals, interruptOperation]);
 
   // The one place the dashboard ends.
   useEffect(() => {
-    if (quitting) exit();
-  }, [quitting, exit]);
+    if (!quitting) return;
+    onExit?.(quitting);
+    exit();
+  }, [quitting, exit, onExit]);
 
   const back = useCallback(() => setScreen({ name: "list" }), [setScreen]);
 
@@ -249,7 +257,8 @@ export function Dashboard(props: DashboardProps) {
     const row = rows[selectedRef.current];
     // A notice answers the last key; the next key clears it.
     setNotice(undefined);
-    if (input === "q" || (key.ctrl && input === "c")) return setQuitting(true);
+    if (key.ctrl && input === "c") return setQuitting("interrupted");
+    if (input === "q") return setQuitting("quit");
     // Esc only dismisses here: it is the "back" key everywhere else, and pressed once too often it must not quit.
     if (key.escape) return;
     if (key.upArrow || input === "k") return setSelected((i) => Math.max(0, i - 1));
@@ -305,7 +314,7 @@ export function Dashboard(props: DashboardProps) {
           return onListKey(input, key);
         case "history":
           if (key.escape || key.return || input === "q" || input === "h" || key.backspace) return back();
-          if (key.ctrl && input === "c") return setQuitting(true);
+          if (key.ctrl && input === "c") return setQuitting("interrupted");
           return;
         case "pick":
           if (key.escape || input === "q") return back();

@@ -48,7 +48,17 @@ export function renderOperation(
   return { done: app.waitUntilExit().then(() => undefined) };
 }
 
-export async function renderDashboard(streams: InkStreams, props: DashboardProps): Promise<void> {
-  const app = render(<Dashboard {...props} />, options(streams));
+/** The dashboard until it ends: `quit` (q) or `interrupted` (Ctrl-C, a signal). */
+export async function renderDashboard(
+  streams: InkStreams,
+  props: DashboardProps,
+): Promise<"quit" | "interrupted"> {
+  let how: "quit" | "interrupted" = "quit";
+  const onExit = (h: "quit" | "interrupted") => {
+    how = h;
+    props.onExit?.(h);
+  };
+  const app = render(<Dashboard {...props} onExit={onExit} />, options(streams));
   await app.waitUntilExit();
+  return how;
 }

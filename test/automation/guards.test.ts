@@ -2,15 +2,19 @@ import assert from "node:assert/strict";
 import { configMapOf } from "../../automation/config-map.js";
 import type { UpdateRecord } from "../../automation/engine.js";
 import {
+  actorIdentityGuard,
   allowedBranchGuard,
   allowedDeployerGuard,
   cleanTreeGuard,
   guardError,
   promoteGuard,
   protectionDecisions,
+  protectionRulesGuard,
   rollbackGuard,
   separationOfDutiesGuard,
 } from "../../automation/guards.js";
+import { PRODUCTION_STACK, stackNameProblems } from "../../infra/config/cross-field-rules.js";
+import { protectionSchema } from "../../infra/config/sections.js";
 import { GuardError } from "../../infra/errors.js";
 
 const A = "a".repeat(40);
@@ -173,7 +177,7 @@ describe("guards", () => {
       assert.equal(d.allowed, false);
       assert.match(d.reason, /bob@example.com wrote or co-wrote 1 .*aaaaaaa\.\.ccccccc.*ccccccc/);
     });
-    it("refuses an actor that is not an e-mail (it cannot be compared)", () => {
+    it("refuses an actor that is nobody in people and not an e-mail (it cannot be compared)", () => {
       const d = separationOfDutiesGuard({
         stack: "production",
         enabled: true,
@@ -182,22 +186,157 @@ describe("guards", () => {
         authors,
       });
       assert.equal(d.allowed, false);
-      assert.match(d.tryMessage ?? "", /FLIGHTDECK_ACTOR/);
+      assert.match(d.tryMessage ?? "", /protection\.people/);
+    });
+    it("compares every e-mail of the person the actor is: a CI identity cannot hide an author", () => {
+      const d = separationOfDutiesGuard({
+        stack: "production",
+        enabled: true,
+        actor: "bitbucket:{b0b}",
+        people: { bob: { emails: ["bob@work.example", "Bob@Example.com"], bitbucket: "{B0B}" } },
+        from: A,
+        to: C,
+        authors,
+      });
+      assert.equal(d.allowed, false);
+      assert.match(d.reason, /bitbucket:\{b0b\} \(bob\) wrote or co-wrote 1/);
     });
   });
 
-  it("composes the four protection guards in order", () => {
-    const decisions = protectionDecisions({
-      stack: "production",
-      commit: C,
-      actor: "alice@example.com",
-      protection: { allowedDeployers: [], separationOfDuties: false, requireCleanTree: false },
+  describe("allowed deployer, by person", () => {
+    const people = {
+      alice: { emails: ["alice@example.com"], bitbucket: "{a11ce}" },
+      mallory: { emails: ["mallory@example.com"], bitbucket: "{3a11}" },
+    };
+    it("allows a listed person by any of their identities", () => {
+      for (const actor of ["bitbucket:{a11ce}", "alice@example.com"]) {
+        const d = allowedDeployerGuard({ stack: "production", actor, allowedDeployers: ["alice"], people });
+        assert.equal(d.allowed, true, actor);
+        assert.match(d.reason, /\(alice\) is an allowed deployer/);
+      }
     });
+    it("allows a raw identity listed for a person's other identity", () => {
+      const d = allowedDeployerGuard({
+        stack: "production",
+        actor: "bitbucket:{a11ce}",
+        allowedDeployers: ["alice@example.com"],
+        people,
+      });
+      assert.equal(d.allowed, true);
+    });
+    it("refuses a person who is not listed, and an unknown identity, saying how to be added", () => {
+      const d = allowedDeployerGuard({
+        stack: "production",
+        actor: "bitbucket:{3a11}",
+        allowedDeployers: ["alice"],
+        people,
+      });
+      assert.equal(d.allowed, false);
+      assert.match(d.tryMessage ?? "", /Ask one of alice/);
+      const unknown = allowedDeployerGuard({
+        stack: "production",
+        actor: "bitbucket:{new}",
+        allowedDeployers: ["alice"],
+        people,
+      });
+      assert.equal(unknown.allowed, false);
+      assert.match(unknown.nextSteps?.join(" ") ?? "", /add it to their entry in protection\.people/);
+    });
+  });
+
+  describe("actor identity (production)", () => {
+    const actor = (verified: boolean, ci: boolean) => ({
+      id: verified ? "bitbucket:{a11ce}" : "dev@example.com",
+      source: verified ? ("bitbucket" as const) : ("git" as const),
+      verified,
+      ci,
+    });
+    const decide = (verified: boolean, ci: boolean, allowTerminalDeploys: boolean) =>
+      actorIdentityGuard({ stack: "production", actor: actor(verified, ci), allowTerminalDeploys });
+    it("allows the CI's verified identity", () => {
+      assert.equal(decide(true, true, false).allowed, true);
+    });
+    it("refuses a terminal unless the rules allow terminal deploys (then says it is unverified)", () => {
+      const refused = decide(false, false, false);
+      assert.equal(refused.allowed, false);
+      assert.match(refused.tryMessage ?? "", /pipeline/);
+      assert.match(refused.nextSteps?.join(" ") ?? "", /allowTerminalDeploys: true/);
+      const allowed = decide(false, false, true);
+      assert.equal(allowed.allowed, true);
+      assert.match(allowed.reason, /unverified/);
+    });
+    it("refuses a CI that names nobody, even where terminal deploys are allowed", () => {
+      const d = decide(false, true, true);
+      assert.equal(d.allowed, false);
+      assert.match(d.reason, /BITBUCKET_STEP_TRIGGERER_UUID/);
+    });
+  });
+
+  describe("protection rules (production)", () => {
+    const file = "Pulumi.production.yaml";
+    it("allows rules read from the rules branch, naming where", () => {
+      const d = protectionRulesGuard({
+        stack: "production",
+        branch: "main",
+        source: { found: true, ref: "origin/main", commit: A, file },
+      });
+      assert.equal(d.allowed, true);
+      assert.match(d.reason, /Pulumi\.production\.yaml as committed on origin\/main \(aaaaaaa\)/);
+    });
+    it("refuses when the branch is missing (fetch it) or the file is not committed there (merge it)", () => {
+      const noBranch = protectionRulesGuard({
+        stack: "production",
+        branch: "main",
+        source: { found: false, file },
+      });
+      assert.equal(noBranch.allowed, false);
+      assert.match(noBranch.tryMessage ?? "", /git fetch origin main/);
+      const noFile = protectionRulesGuard({
+        stack: "production",
+        branch: "main",
+        source: { found: false, file, ref: "main" },
+      });
+      assert.equal(noFile.allowed, false);
+      assert.match(noFile.tryMessage ?? "", /merge it to main/);
+    });
+  });
+
+  it("composes the protection guards in order: four for a stack, six for production", () => {
+    const protection = {
+      people: {},
+      allowedDeployers: [],
+      separationOfDuties: false,
+      requireCleanTree: false,
+      allowTerminalDeploys: false,
+    };
+    const actor = { id: "alice@example.com", source: "git" as const, verified: false, ci: false };
+    const decisions = protectionDecisions({ stack: "staging", commit: C, actor, protection });
     assert.deepEqual(
       decisions.map((d) => [d.guard, d.allowed]),
       [
         ["allowed-branch", true],
         ["clean-tree", true],
+        ["allowed-deployer", true],
+        ["separation-of-duties", true],
+      ],
+    );
+    const production = protectionDecisions({
+      stack: "production",
+      commit: C,
+      actor: { id: "bitbucket:{a11ce}", source: "bitbucket", verified: true, ci: true },
+      protection,
+      rules: {
+        branch: "main",
+        source: { found: true, ref: "main", commit: A, file: "Pulumi.production.yaml" },
+      },
+    });
+    assert.deepEqual(
+      production.map((d) => [d.guard, d.allowed]),
+      [
+        ["protection-rules", true],
+        ["allowed-branch", true],
+        ["clean-tree", true],
+        ["actor-identity", true],
         ["allowed-deployer", true],
         ["separation-of-duties", true],
       ],
@@ -268,6 +407,50 @@ describe("guards", () => {
         promoteGuard({ from: "staging", to: "production", history: [destroyed] }).decision.allowed,
         false,
       );
+    });
+  });
+
+  describe("the rules' config", () => {
+    const messages = (input: unknown) => {
+      const r = protectionSchema.safeParse(input);
+      return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    };
+    it("defaults to no people and no terminal deploys", () => {
+      const p = protectionSchema.parse({});
+      assert.deepEqual([p.people, p.allowTerminalDeploys], [{}, false]);
+    });
+    it("refuses an allowed deployer who is nobody in people, and a foreign identity", () => {
+      assert.deepEqual(messages({ allowedDeployers: ["mallory", "okta:someone"] }), [
+        "allowedDeployers.0: names nobody in people (none); add them there",
+        "allowedDeployers.1: must be a person in people, an e-mail, bitbucket:{uuid} or github:<login>",
+      ]);
+    });
+    it("refuses an identity given to two people, and a malformed Bitbucket UUID, together", () => {
+      assert.deepEqual(
+        messages({
+          people: {
+            alice: { emails: ["alice@example.com"], bitbucket: "{a11ce000-0000-4000-8000-000000000001}" },
+            mallory: { emails: ["Alice@Example.com"], bitbucket: "a11ce" },
+          },
+        }),
+        [
+          "people.mallory.bitbucket: must be a Bitbucket account UUID in braces, like {0f1e2d3c-…}",
+          "people.mallory: alice@example.com is also alice's: an identity belongs to one person",
+        ],
+      );
+    });
+    it("ties production to the stack's name, both ways", () => {
+      assert.equal(PRODUCTION_STACK, "production");
+      assert.match(
+        stackNameProblems("production", "staging", "Pulumi.production.yaml").join(),
+        /^Pulumi\.production\.yaml: flightdeck:environment: must be production/,
+      );
+      assert.match(
+        stackNameProblems("prod2", "production", "Pulumi.prod2.yaml").join(),
+        /only for the stack named production/,
+      );
+      assert.deepEqual(stackNameProblems("production", "production", "x"), []);
+      assert.deepEqual(stackNameProblems("staging", "staging", "x"), []);
     });
   });
 

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIN, ensureBuilt, ROOT } from "./build.js";
@@ -14,8 +14,17 @@ import { BIN, ensureBuilt, ROOT } from "./build.js";
 /** A PATH with no `pulumi` on it (wherever this runs). */
 const EMPTY_PATH = mkdtempSync(join(tmpdir(), "flightdeck-nopath-"));
 
+/** A PATH holding git and nothing else (commands resolve their commit with git before the engine). */
+function gitOnlyPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "flightdeck-gitpath-"));
+  const git = spawnSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).stdout.trim();
+  symlinkSync(git, join(dir, "git"));
+  return dir;
+}
+
 /** No `pulumi` on PATH, none installed by flightdeck (an empty FLIGHTDECK_HOME), and no downloads. */
 const NO_ENGINE = {
+  PATH: gitOnlyPath(),
   FLIGHTDECK_HOME: mkdtempSync(join(tmpdir(), "flightdeck-noengine-")),
   FLIGHTDECK_OFFLINE: "1",
 };

@@ -7,6 +7,7 @@ import { formatDuration, formatStatus, table } from "../../cli/format.js";
 import { createInterrupter, pendingMessage } from "../../cli/interrupt.js";
 import { colorEnabled, colors, isCI, jsonEventLine, outputMode, plainEventLine } from "../../cli/output.js";
 import { ConfigError, GuardError, UserError } from "../../infra/errors.js";
+import { terminalText } from "../../cli/terminal-text.js";
 import { deployStream } from "./events.js";
 
 const tty = { stdoutIsTTY: true, stdinIsTTY: true, env: {}, json: false, nonInteractive: false };
@@ -32,7 +33,26 @@ describe("cli: output mode, renderers, errors, interrupts", () => {
     const c = colors(false);
     const line = plainEventLine(deployStream()[9] as never, c) ?? "";
     assert.ok(!line.includes("\u001b["));
-    assert.ok((plainEventLine(deployStream()[9] as never, colors(true)) ?? "").includes("\u001b["));
+    // flightdeck's own colours become escape codes where the line is printed (terminalText).
+    const coloured = terminalText(plainEventLine(deployStream()[9] as never, colors(true)) ?? "");
+    assert.ok(coloured.includes("\u001b["));
+  });
+
+  it("keeps its own colours but shows a value's escape sequences as text", () => {
+    const c = colors(true);
+    const hostile = "main\u001b[2J\u001b]0;pwned\u0007\r\u009b31m\u202e";
+    const printed = terminalText(`${c.red("Error:")} '${hostile}' ${c.bold(c.dim("x"))}`);
+    assert.ok(printed.startsWith("\u001b[31mError:\u001b[39m"), JSON.stringify(printed));
+    assert.ok(
+      printed.includes("'main\\u001b[2J\\u001b]0;pwned\\u0007\\u000d\\u009b31m\\u202e'"),
+      JSON.stringify(printed),
+    );
+    // Only the codes flightdeck wrote are real escapes: red, bold, dim, their closes, and
+    // picocolors' bold reopened after dim's close (nesting still works).
+    assert.equal(printed.split("\u001b").length - 1, 7);
+    // A value's escapes inside a colour stay text too.
+    assert.equal(terminalText(c.red("\u001b[2J")), "\u001b[31m\\u001b[2J\u001b[39m");
+    assert.equal(terminalText(colors(false).red("\u001b[2J")), "\\u001b[2J");
   });
 
   it("renders events as plain timestamped lines, hiding debug/info chatter", () => {

@@ -1,15 +1,17 @@
 /**
  * Applying guards: every verdict is emitted as a `guard` event, and the first
- * refusal stops the operation (exit 3). Production protection first gathers
- * only the facts the stack's rules need (reachability, tree state, authors).
+ * refusal stops the operation (exit 3). Protection first reads the rules
+ * (production's from the rules branch), then gathers only the facts they need
+ * (reachability, tree state, authors).
  */
 import type { StackConfig } from "../../../infra/config.js";
 import type { Actor } from "../../api.js";
 import type { UpdateRecord } from "../../engine.js";
 import { authorsOfRange, isReachableFrom, treeState } from "../../git.js";
-import { type GuardDecision, guardError, protectionDecisions } from "../../guards.js";
+import { type GuardDecision, guardError, protectionDecisions, protectionRulesGuard } from "../../guards.js";
 import type { OperationContext } from "../../run.js";
 import type { Context } from "../context.js";
+import { protectionRulesOf } from "./protection-rules.js";
 import { runningCommit } from "./read-stack.js";
 
 export function applyGuards(op: OperationContext, decisions: GuardDecision[]): void {
@@ -18,7 +20,10 @@ export function applyGuards(op: OperationContext, decisions: GuardDecision[]): v
   if (refused) throw guardError(refused);
 }
 
-/** Gather only the facts the stack's protection rules need, then decide. */
+/**
+ * Decide a release to `stack` under its rules (production's as committed on
+ * the rules branch), gathering only the facts they need.
+ */
 export async function protectionGuards(
   ctx: Context,
   op: OperationContext,
@@ -28,7 +33,8 @@ export async function protectionGuards(
   actor: Actor,
   history: UpdateRecord[],
 ): Promise<void> {
-  const p = config.protection;
+  const { protection: p, rules } = await protectionRulesOf(ctx, stack, config);
+  if (rules && !rules.source.found) applyGuards(op, [protectionRulesGuard({ stack, ...rules })]);
   const running = runningCommit(history);
   const [reachability, tree, authors] = await Promise.all([
     p.allowedBranch ? isReachableFrom(ctx.projectDir, commit, p.allowedBranch) : undefined,
@@ -40,8 +46,9 @@ export async function protectionGuards(
     protectionDecisions({
       stack,
       commit,
-      actor: actor.id,
+      actor,
       protection: p,
+      rules,
       reachability,
       tree,
       runningCommit: running,

@@ -40,13 +40,15 @@ export function urlOf(outputs: OutputMap | undefined): string | undefined {
 }
 
 export function lastUpdateOf(record: UpdateRecord): LastUpdate {
-  const actor = recordedRelease(record.config).release?.actor;
+  const release = recordedRelease(record.config).release;
+  const actor = release?.actor;
   return {
     result: record.result,
     kind: record.kind,
     startTime: record.startTime,
     ...(record.endTime ? { endTime: record.endTime } : {}),
     ...(actor ? { actor } : {}),
+    ...(actor && release?.verified === false ? { actorVerified: false } : {}),
   };
 }
 
@@ -63,6 +65,7 @@ export function historyEntryOf(record: UpdateRecord): HistoryEntry {
       commit: recorded.commit,
       imageId: recorded.imageId,
       actor: recorded.release?.actor,
+      actorVerified: recorded.release?.verified === false ? false : undefined,
       endTime: record.endTime,
       durationMs: durationMs !== undefined && Number.isFinite(durationMs) ? durationMs : undefined,
     }),

@@ -1,7 +1,8 @@
 /**
  * Releasing a commit to a stack, the last step of every deploy-like button:
  * record `flightdeck:image` = {commit, amiId} and `flightdeck:release` =
- * {actor, operation, at, from?} in the stack config, then run `up`.
+ * {actor, operation, at, from?, verified} in the stack config, then run `up`.
+ * An unverified actor (a terminal's git e-mail) is recorded, and named, as such.
  */
 import type { ReleaseInfo, StackConfig } from "../../../infra/config.js";
 import { shortSha } from "../../../infra/naming.js";
@@ -33,23 +34,21 @@ export async function release(
     operation: r.operation,
     at: at.toISOString(),
     ...(r.from ? { from: r.from } : {}),
+    verified: r.actor.verified,
   };
+  const by = `${r.actor.id}${r.actor.verified ? "" : " (unverified)"}`;
   const config: StackConfig = { ...r.config, image: { commit: r.commit, amiId: r.imageId }, release: info };
   throwIfAborted(ctx, r.stack);
   await ctx.engine.ensureStack(r.stack);
   await ctx.engine.setConfig(r.stack, configMapOf(config as unknown as Record<string, unknown>));
   op.emit({
     type: "step",
-    message: `recorded on ${r.stack}: ${shortSha(r.commit)} with ${r.imageId}, ${r.operation} by ${r.actor.id}`,
+    message: `recorded on ${r.stack}: ${shortSha(r.commit)} with ${r.imageId}, ${r.operation} by ${by}`,
     release: { commit: r.commit, imageId: r.imageId, actor: r.actor.id },
   });
   const verb = r.operation === "promote" ? `promote from ${r.from}` : r.operation;
-  const result = await runUpdate(
-    ctx,
-    op,
-    r.stack,
-    `flightdeck ${verb} ${shortSha(r.commit)} by ${r.actor.id}`,
-    (o) => ctx.engine.up(r.stack, o),
+  const result = await runUpdate(ctx, op, r.stack, `flightdeck ${verb} ${shortSha(r.commit)} by ${by}`, (o) =>
+    ctx.engine.up(r.stack, o),
   );
   const url = urlOf(result.outputs);
   const data: DeployResult = {

@@ -2,7 +2,12 @@
  * Resolving what a button acts on, each announced as a step: the committed
  * environment config, the actor, the commit and the commit's image.
  */
-import { loadStackConfig, type StackConfig, stackConfigFileName } from "../../../infra/config.js";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { parseStackConfigYaml, type StackConfig, stackConfigFileName } from "../../../infra/config.js";
+import { stackNameProblems } from "../../../infra/config/cross-field-rules.js";
+import { ConfigError } from "../../../infra/errors.js";
 import { shortSha } from "../../../infra/naming.js";
 import { resolveActor } from "../../actor.js";
 import type { Actor } from "../../api.js";
@@ -11,9 +16,11 @@ import { gitUserEmail, resolveCommit } from "../../git.js";
 import type { OperationContext } from "../../run.js";
 import type { Context } from "../context.js";
 
-/** Who runs the operation: the flag, the CI's identity, `FLIGHTDECK_ACTOR` or git's user.email. */
-export function actorOf(ctx: Context, flag: string | undefined): Promise<Actor> {
-  return resolveActor(flag, ctx.env, () => gitUserEmail(ctx.projectDir));
+/** Who runs the operation (see `actor.ts`); a `--actor` or `FLIGHTDECK_ACTOR` naming someone else is reported, and ignored. */
+export async function actorOf(ctx: Context, op: OperationContext, flag: string | undefined): Promise<Actor> {
+  const { actor, warnings } = await resolveActor(flag, ctx.env, () => gitUserEmail(ctx.projectDir));
+  for (const message of warnings) op.emit({ type: "diagnostic", severity: "warning", message });
+  return actor;
 }
 
 /** A ref (default HEAD) as the full SHA. */
@@ -24,19 +31,53 @@ export async function commitOf(ctx: Context, op: OperationContext, ref: string |
   return sha;
 }
 
-/** The environment's committed `Pulumi.<stack>.yaml`, validated by the one schema. */
+/** The environment's `Pulumi.<stack>.yaml`, validated by the one schema and against the stack's name. */
 export async function environmentConfig(
   ctx: Context,
   op: OperationContext,
   stack: string,
 ): Promise<StackConfig> {
   await requireEnvironmentFile(ctx.projectDir, stack);
-  const config = await loadStackConfig(ctx.projectDir, stack);
+  const source = stackConfigFileName(stack);
+  const config = stackConfigOf(stack, await readFile(join(ctx.projectDir, source), "utf8"), source);
   op.emit({
     type: "step",
-    message: `${stackConfigFileName(stack)} is valid (${config.environment}, ${config.region})`,
+    message: `${source} is valid (${config.environment}, ${config.region})`,
   });
   return config;
+}
+
+/**
+ * A stack's config text validated by the one schema and by the rule between
+ * the stack's name and its `environment` (`stackNameProblems`): every problem
+ * in one `ConfigError` (exit 2), the name rule's first.
+ */
+export function stackConfigOf(stack: string, text: string, source: string): StackConfig {
+  let config: StackConfig;
+  try {
+    config = parseStackConfigYaml(text, source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const named = stackNameProblems(stack, environmentIn(text), source);
+    if (named.length === 0) throw error;
+    throw new ConfigError(source, [...named, ...error.problems]);
+  }
+  const problems = stackNameProblems(stack, config.environment, source);
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return config;
+}
+
+/** The `flightdeck:environment` a config text says, read leniently ("" when it says none). */
+function environmentIn(text: string): string {
+  try {
+    const doc = parse(text, { logLevel: "silent", uniqueKeys: false }) as {
+      config?: Record<string, unknown>;
+    } | null;
+    const value = doc?.config?.["flightdeck:environment"];
+    return typeof value === "string" ? value : "";
+  } catch {
+    return "";
+  }
 }
 
 /** The universal image built for the commit, in the stack's region. */

@@ -1,6 +1,6 @@
 /** promote through the in-memory engine over a real git repository. */
 import assert from "node:assert/strict";
-import { RM, recorded, refusedBy, Setup, type World, world } from "./world.js";
+import { pipelineStepBy, RM, recorded, refusedBy, Setup, UUID, type World, world } from "./world.js";
 
 describe("operations (memory engine)", function () {
   this.timeout(60_000);
@@ -16,17 +16,20 @@ describe("operations (memory engine)", function () {
       const staged = await s.ops.deploy({ env: "staging", commit: w.c1, actor: "dave@example.com" });
       s.images.generation = 1; // a rebuilt image for the same commit must not be picked up
       const lookups = s.images.calls.length;
-      const promoted = await s.ops.promote({ from: "staging", to: "production", actor: RM });
+      const promoted = await s
+        .runAs(pipelineStepBy("rita"))
+        .ops.promote({ from: "staging", to: "production" });
       assert.equal(promoted.commit, staged.commit);
       assert.equal(promoted.imageId, staged.imageId);
       assert.equal(s.images.calls.length, lookups, "no image lookup on promote");
       const r = recorded((await s.engine.history("production"))[0]);
       assert.equal(r.imageId, staged.imageId);
       assert.deepEqual(r.release, {
-        actor: RM,
+        actor: `bitbucket:${UUID.rita}`,
         operation: "promote",
         at: s.clock.toISOString(),
         from: "staging",
+        verified: true,
       });
     });
 
@@ -39,7 +42,7 @@ describe("operations (memory engine)", function () {
       failStaging = true;
       await assert.rejects(s.ops.deploy({ env: "staging", commit: w.c2, actor: RM }));
       await refusedBy(
-        s.ops.promote({ from: "staging", to: "production", actor: RM }),
+        s.runAs(pipelineStepBy("rita")).ops.promote({ from: "staging", to: "production" }),
         "promote-source",
         /ended failed/,
       );
@@ -49,7 +52,7 @@ describe("operations (memory engine)", function () {
       const s = new Setup(w);
       await s.ops.deploy({ env: "staging", commit: w.c1, actor: RM });
       await refusedBy(
-        s.ops.promote({ from: "staging", to: "production", actor: "mallory@example.com" }),
+        s.runAs(pipelineStepBy("mallory")).ops.promote({ from: "staging", to: "production" }),
         "allowed-deployer",
       );
     });

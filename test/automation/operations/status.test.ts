@@ -1,7 +1,11 @@
 /** status and history through the in-memory engine over a real git repository. */
 import assert from "node:assert/strict";
 import { configMapOf } from "../../../automation/config-map.js";
-import { RM, Setup, type World, world } from "./world.js";
+import { pipelineStepBy, Setup, UUID, type World, world } from "./world.js";
+
+/** Rita's Bitbucket identity (a pipeline step), and git's user.email at a terminal (unverified). */
+const RITA = `bitbucket:${UUID.rita}`;
+const GIT = "ci@example.com";
 
 describe("operations (memory engine)", function () {
   this.timeout(60_000);
@@ -21,9 +25,9 @@ describe("operations (memory engine)", function () {
             config.environment === "production" ? 120.5 : stack === "staging" ? 40 : undefined,
         },
       );
-      await s.ops.deploy({ env: "staging", commit: w.c1, actor: "dave@example.com" });
-      await s.ops.promote({ from: "staging", to: "production", actor: RM });
-      await s.ops.previewUp({ commit: w.c2, actor: RM });
+      await s.ops.deploy({ env: "staging", commit: w.c1 });
+      await s.runAs(pipelineStepBy("rita")).ops.promote({ from: "staging", to: "production" });
+      await s.runAs({}).ops.previewUp({ commit: w.c2 });
       s.clock = new Date("2026-11-22T12:00:00.000Z");
       const rows = await s.ops.status();
       assert.deepEqual(
@@ -33,12 +37,13 @@ describe("operations (memory engine)", function () {
           r.commit,
           r.lastUpdate?.result,
           r.lastUpdate?.actor,
+          r.lastUpdate?.actorVerified,
           r.costPerDayUsd,
         ]),
         [
-          ["production", "production", w.c1, "succeeded", RM, 120.5],
-          ["staging", "staging", w.c1, "succeeded", "dave@example.com", 40],
-          [`preview-${w.c2.slice(0, 7)}`, "preview", w.c2, "succeeded", RM, undefined],
+          ["production", "production", w.c1, "succeeded", RITA, undefined, 120.5],
+          ["staging", "staging", w.c1, "succeeded", GIT, false, 40],
+          [`preview-${w.c2.slice(0, 7)}`, "preview", w.c2, "succeeded", GIT, false, undefined],
         ],
       );
       const preview = rows[2];
@@ -56,7 +61,7 @@ describe("operations (memory engine)", function () {
           actor: history[0]?.actor,
           result: history[0]?.result,
         },
-        { commit: w.c1, imageId: rows[1]?.imageId, actor: RM, result: "succeeded" },
+        { commit: w.c1, imageId: rows[1]?.imageId, actor: RITA, result: "succeeded" },
       );
       assert.equal(typeof history[0]?.durationMs, "number");
       await assert.rejects(s.ops.history({ env: "nowhere" }), /does not exist/);

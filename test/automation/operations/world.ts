@@ -9,7 +9,24 @@ import { createOperations } from "../../../automation/operations.js";
 import { GuardError } from "../../../infra/errors.js";
 import { ALICE, DAVE, projectRepo, type TempRepo } from "../helpers.js";
 
+/** Rita, the release manager: an allowed production deployer who writes no commits here (one of her e-mails). */
 export const RM = "release-managers@example.com";
+
+/** Bitbucket account UUIDs of the people in Pulumi.production.yaml's protection.people. */
+export const UUID = {
+  alice: "{a11ce000-0000-4000-8000-000000000001}",
+  bob: "{b0b00000-0000-4000-8000-000000000002}",
+  rita: "{0717a000-0000-4000-8000-000000000003}",
+  /** Nobody in people. */
+  mallory: "{3a110000-0000-4000-8000-000000000004}",
+} as const;
+
+export type Env = Record<string, string | undefined>;
+
+/** A Bitbucket Pipelines step started by `who`: the CI's verified identity. */
+export function pipelineStepBy(who: keyof typeof UUID): Env {
+  return { CI: "true", BITBUCKET_BUILD_NUMBER: "42", BITBUCKET_STEP_TRIGGERER_UUID: UUID[who] };
+}
 
 /** Images by commit, counting lookups; `generation` changes every AMI id (a rebuilt image). */
 export class FakeImages implements ImageResolver {
@@ -43,6 +60,8 @@ export class Setup {
   readonly images = new FakeImages();
   readonly engine: MemoryEngine;
   readonly ops: Operations;
+  /** The operations' process environment (default: a terminal); change it with `runAs`. */
+  readonly env: Env = {};
   clock = new Date("2026-11-21T12:00:00.000Z");
 
   constructor(
@@ -57,9 +76,17 @@ export class Setup {
       images: this.images,
       onEvent: (e) => this.events.push(e),
       now: () => this.clock,
-      env: {},
       ...extra,
+      env: this.env,
     });
+    Object.assign(this.env, extra.env ?? {});
+  }
+
+  /** Run the next operations with this process environment (a pipeline step, a terminal: `{}`). */
+  runAs(env: Env): this {
+    for (const key of Object.keys(this.env)) delete this.env[key];
+    Object.assign(this.env, env);
+    return this;
   }
 
   results(): ResultEvent[] {

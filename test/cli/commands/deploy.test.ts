@@ -5,11 +5,11 @@
  * production confirmation at a terminal, a broken config.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryEngine } from "../../../automation/engine/memory.js";
-import { ALICE, projectRepo, type TempRepo } from "../../automation/helpers.js";
+import { ALICE, CAROL, projectRepo, type TempRepo } from "../../automation/helpers.js";
 import { jsonLines, runCli, TTY, waitFor, waitUntilBusy } from "../harness.js";
 
 describe("cli: whole commands in-process (MemoryEngine)", function () {
@@ -88,8 +88,14 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
     assert.equal(refused.code, 3, refused.stderr);
     assert.match(refused.stdout, /guard .*refused/);
     assert.match(refused.stderr, /^Error: /);
-    const allowed = await runCli(repo.dir, ["deploy", "production", "--yes", "--actor", ALICE.email], {
+    // Production trusts only the CI's own identity (a terminal's is refused): Alice's Bitbucket account.
+    const allowed = await runCli(repo.dir, ["deploy", "production", "--yes"], {
       engine,
+      env: {
+        CI: "true",
+        BITBUCKET_BUILD_NUMBER: "1",
+        BITBUCKET_STEP_TRIGGERER_UUID: "{a11ce000-0000-4000-8000-000000000001}",
+      },
     });
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.match(allowed.stdout, /ok production runs/);
@@ -109,6 +115,16 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
   it("at a terminal a production deploy asks for the stack name typed; a wrong answer and Esc cancel", async () => {
     const engine = new MemoryEngine();
     const fresh = projectRepo(); // only Carol's commits: Alice may release them
+    // A terminal production deploy needs the rules on main to allow it, and the terminal's git identity is Alice's.
+    fresh.write(
+      "Pulumi.production.yaml",
+      readFileSync(join(fresh.dir, "Pulumi.production.yaml"), "utf8").replace(
+        "allowTerminalDeploys: false",
+        "allowTerminalDeploys: true",
+      ),
+    );
+    fresh.commit(CAROL, "allow terminal deploys");
+    fresh.git("config", "user.email", ALICE.email);
     let typed: Promise<void> = Promise.resolve();
     const cancelled = await runCli(fresh.dir, ["deploy", "production", "--actor", ALICE.email], {
       engine,
