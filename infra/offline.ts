@@ -3,28 +3,28 @@
  * Pulumi's mock runtime and records every resource it registers, with no cloud
  * account, no Pulumi CLI and no provider plugins (`flightdeck plan --offline`).
  *
- * The mocks answer like a small fake AWS account: deterministic ids and ARNs,
- * the outputs the program reads (awsx Vpc subnet ids, ALB DNS name, RDS address,
- * ...), and the lookups it makes (the image of a commit, the Route 53 zone, ...).
- * Any other lookup fails with `Mock not implemented: <token>`, so a new data
- * source in the program cannot silently get a made-up answer.
+ * The mocks answer like a small fake AWS account (`fake-aws.ts`, the same table
+ * the sandbox's stand-in provider plugins answer from): deterministic ids and
+ * ARNs, the outputs the program reads, and the lookups it makes. Any other
+ * lookup fails with `Mock not implemented: <token>`, so a new data source in the
+ * program cannot silently get a made-up answer.
  *
  * Pulumi's runtime keeps its state in process globals, so runs in one process
  * are queued one after the other; each run starts from fresh mocks and settings
  * and ends only when every registration has been answered and recorded.
  */
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config.js";
 import { UserError } from "./errors.js";
-import { IMAGE_TAGS } from "./image-tags.js";
+import { FAKE_ACCOUNT_ID, FakeAwsAccount, type FakeAwsOptions } from "./fake-aws.js";
 import type { ResourceRecord } from "./resources.js";
 import { defineStack, type StackOutputs } from "./stack.js";
 
-/** The project, organization and account the fake runtime answers with. */
+export { FAKE_ACCOUNT_ID, fakeAmiId, NO_AMI_MESSAGE } from "./fake-aws.js";
+
+/** The project and organization the fake runtime answers with. */
 export const OFFLINE_PROJECT = "flightdeck";
 export const OFFLINE_ORGANIZATION = "organization";
-export const FAKE_ACCOUNT_ID = "123456789012";
 
 /** The outputs a preview reads from its base stack, as the fake base stack has them. */
 export const FAKE_PREVIEW_BASE: Readonly<Record<string, unknown>> = {
@@ -40,55 +40,23 @@ export const FAKE_PREVIEW_BASE: Readonly<Record<string, unknown>> = {
   region: "us-east-1",
 };
 
-export interface RecordingMocksOptions {
-  region: string;
-  /**
-   * The AMI the fake account has for a commit; `undefined` means no image was built
-   * for it, and the lookup fails like the real provider. Default: every commit has one.
-   */
-  imageFor?: (commit: string) => string | undefined;
+export interface RecordingMocksOptions extends FakeAwsOptions {
   /** Outputs of any stack a StackReference reads. Default: `FAKE_PREVIEW_BASE`. */
   stackReferenceOutputs?: Record<string, unknown>;
 }
 
-/** A failed lookup: the runtime reports an invoke's failure by the gRPC error's `details`. */
-function lookupError(message: string): Error {
-  return Object.assign(new Error(message), { details: message });
-}
-
-/** A short deterministic hex digest, for fake ids. */
-function digest(text: string, length: number): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, length);
-}
-
-/** The fake image id of a commit: stable, so plans of one commit are identical. */
-export function fakeAmiId(commit: string): string {
-  return `ami-${digest(`image:${commit}`, 17)}`;
-}
-
-/** The error the real provider gives when `getAmi` matches nothing. */
-export const NO_AMI_MESSAGE =
-  "Your query returned no results. Please change your search criteria and try again.";
-
-type Filters = { name: string; values: string[] }[];
-
-function filterValue(inputs: Record<string, unknown>, name: string): string | undefined {
-  const filters = (inputs.filters ?? []) as Filters;
-  return filters.find((f) => f.name === name)?.values[0];
-}
-
 /**
- * Mocks that answer like a fake AWS account. They do not record: `recordProgram`
- * records at the monitor, where the parent and URN of each registration are known.
+ * Pulumi's mock runtime answered by the fake AWS account (`fake-aws.ts`): ids are
+ * `<name>_id`, state is the inputs plus the outputs the account computes. They do
+ * not record: `recordProgram` records at the monitor, where the parent and URN of
+ * each registration are known.
  */
 export class FakeAwsMocks implements pulumi.runtime.Mocks {
-  private readonly region: string;
-  private readonly imageFor: (commit: string) => string | undefined;
+  private readonly account: FakeAwsAccount;
   private readonly refOutputs: Record<string, unknown>;
 
   constructor(options: RecordingMocksOptions) {
-    this.region = options.region;
-    this.imageFor = options.imageFor ?? fakeAmiId;
+    this.account = new FakeAwsAccount(options);
     this.refOutputs = options.stackReferenceOutputs ?? { ...FAKE_PREVIEW_BASE };
   }
 
@@ -101,162 +69,14 @@ export class FakeAwsMocks implements pulumi.runtime.Mocks {
       return { id: name, state: { name, outputs: this.refOutputs, secretOutputNames: [] } };
     }
     const id = `${args.name}_id`;
-    return { id, state: { ...args.inputs, ...this.outputsOf(args.type, args.name, args.inputs, id) } };
-  }
-
-  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    const { token, inputs } = args;
-    const region = this.region;
-    switch (token) {
-      case "aws:ec2/getAmi:getAmi":
-        return this.image(inputs);
-      case "aws:route53/getZone:getZone": {
-        const zoneId = `Z${digest(`zone:${inputs.name}`, 12).toUpperCase()}`;
-        return { id: zoneId, zoneId, name: inputs.name, privateZone: false };
-      }
-      case "aws:index/getAvailabilityZones:getAvailabilityZones": {
-        const names = ["a", "b", "c", "d", "e", "f"].map((s) => `${region}${s}`);
-        return { id: region, names, zoneIds: names.map((_, i) => `use1-az${i + 1}`), state: "available" };
-      }
-      case "aws:index/getCallerIdentity:getCallerIdentity":
-        return {
-          id: FAKE_ACCOUNT_ID,
-          accountId: FAKE_ACCOUNT_ID,
-          arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:user/offline`,
-          userId: "AIDAOFFLINE",
-        };
-      case "aws:index/getRegion:getRegion":
-        return { id: region, name: region, region, endpoint: `ec2.${region}.amazonaws.com` };
-      case "aws:index/getPartition:getPartition":
-        return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com" };
-      default:
-        throw lookupError(`Mock not implemented: ${token}`);
-    }
-  }
-
-  private image(inputs: Record<string, unknown>): Record<string, unknown> {
-    const explicit = filterValue(inputs, "image-id");
-    const commit = filterValue(inputs, `tag:${IMAGE_TAGS.commit}`);
-    const imageId = explicit ?? (commit === undefined ? undefined : this.imageFor(commit));
-    if (imageId === undefined) throw lookupError(NO_AMI_MESSAGE);
     return {
-      id: imageId,
-      imageId,
-      name: `flightdeck-${commit ?? "explicit"}`,
-      architecture: "arm64",
-      rootDeviceName: "/dev/xvda",
-      creationDate: "2026-01-01T00:00:00.000Z",
-      tags: commit === undefined ? {} : { [IMAGE_TAGS.commit]: commit },
+      id,
+      state: { ...args.inputs, ...this.account.outputsOf(args.type, args.name, args.inputs, id) },
     };
   }
 
-  private arn(service: string, resource: string): string {
-    return `arn:aws:${service}:${this.region}:${FAKE_ACCOUNT_ID}:${resource}`;
-  }
-
-  /** The outputs the program reads from each type, shaped like the provider's. */
-  private outputsOf(
-    type: string,
-    name: string,
-    inputs: Record<string, unknown>,
-    id: string,
-  ): Record<string, unknown> {
-    const physical = `${name}-${digest(name, 7)}`;
-    const region = this.region;
-    switch (type) {
-      case "awsx:ec2:Vpc": {
-        const azs = Number(inputs.numberOfAvailabilityZones ?? 3);
-        const ids = (kind: string) =>
-          Array.from({ length: azs }, (_, i) => `subnet-${digest(`${name}:${kind}:${i}`, 17)}`);
-        return {
-          vpcId: `vpc-${digest(name, 17)}`,
-          publicSubnetIds: ids("public"),
-          privateSubnetIds: ids("private"),
-          isolatedSubnetIds: [],
-        };
-      }
-      case "aws:lb/loadBalancer:LoadBalancer":
-        return {
-          arn: this.arn("elasticloadbalancing", `loadbalancer/app/${physical}/${digest(id, 16)}`),
-          dnsName: `${physical}-${Number.parseInt(digest(id, 8), 16)}.${region}.elb.amazonaws.com`,
-          zoneId: "Z35SXDOTRQ7X7K",
-        };
-      case "aws:lb/targetGroup:TargetGroup":
-        return { arn: this.arn("elasticloadbalancing", `targetgroup/${physical}/${digest(id, 16)}`) };
-      case "aws:lb/listener:Listener":
-        return { arn: this.arn("elasticloadbalancing", `listener/app/${physical}/${digest(id, 16)}`) };
-      case "aws:acm/certificate:Certificate": {
-        const domain = String(inputs.domainName ?? "example.com");
-        const bare = domain.replace(/^\*\./, "");
-        return {
-          arn: this.arn("acm", `certificate/${digest(id, 32)}`),
-          domainValidationOptions: [
-            {
-              domainName: domain,
-              resourceRecordName: `_${digest(`${domain}:name`, 32)}.${bare}.`,
-              resourceRecordType: "CNAME",
-              resourceRecordValue: `_${digest(`${domain}:value`, 32)}.acm-validations.aws.`,
-            },
-          ],
-        };
-      }
-      case "aws:acm/certificateValidation:CertificateValidation":
-        return { certificateArn: inputs.certificateArn };
-      case "aws:route53/record:Record":
-        return { fqdn: String(inputs.name ?? name).replace(/\.$/, "") };
-      case "aws:rds/instance:Instance": {
-        const address = `${physical}.c${digest(region, 11)}.${region}.rds.amazonaws.com`;
-        const port = Number(inputs.port ?? 5432);
-        return {
-          arn: this.arn("rds", `db:${physical}`),
-          address,
-          port,
-          endpoint: `${address}:${port}`,
-          masterUserSecrets: inputs.manageMasterUserPassword
-            ? [
-                {
-                  secretArn: this.arn("secretsmanager", `secret:rds!db-${digest(id, 8)}-AbCdEf`),
-                  secretStatus: "active",
-                },
-              ]
-            : [],
-        };
-      }
-      case "aws:elasticache/replicationGroup:ReplicationGroup":
-        return {
-          arn: this.arn("elasticache", `replicationgroup:${physical}`),
-          primaryEndpointAddress: `master.${physical}.${digest(id, 6)}.use1.cache.amazonaws.com`,
-        };
-      case "aws:ec2/launchTemplate:LaunchTemplate":
-        return {
-          arn: this.arn("ec2", `launch-template/lt-${digest(id, 17)}`),
-          latestVersion: 1,
-          defaultVersion: 1,
-        };
-      case "aws:autoscaling/group:Group":
-        return {
-          name: inputs.name ?? physical,
-          arn: this.arn(
-            "autoscaling",
-            `autoScalingGroup:${digest(id, 36)}:autoScalingGroupName/${inputs.name ?? physical}`,
-          ),
-        };
-      case "aws:iam/role:Role":
-      case "aws:iam/instanceProfile:InstanceProfile": {
-        const kind = type.endsWith("Role") ? "role" : "instance-profile";
-        return {
-          name: inputs.name ?? physical,
-          arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:${kind}/${inputs.name ?? physical}`,
-        };
-      }
-      case "aws:ec2/instance:Instance":
-        return { arn: this.arn("ec2", `instance/${id}`), privateIp: "10.40.1.10", publicIp: "" };
-      default:
-        return {
-          arn: inputs.arn ?? this.arn(type.split(":")[1]?.split("/")[0] ?? "unknown", physical),
-          name: inputs.name ?? physical,
-        };
-    }
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    return this.account.invoke(args.token, args.inputs);
   }
 }
 
