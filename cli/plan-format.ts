@@ -185,7 +185,7 @@ function formatCost(plan: PlanDocument, c: Colors, pricesAsOf?: string, width?: 
   const cost = plan.cost;
   const head = `Estimated cost: ${formatUsd(cost.hourly)}/hour, ${formatUsd(cost.daily)}/day, ${formatUsd(cost.monthly)}/month (${cost.currency})`;
   const basis = wrap(
-    `  us-east-1 on-demand list prices${pricesAsOf ? ` as of ${pricesAsOf}` : ""}; a 730-hour month; traffic-based charges are estimates.`,
+    `  us-east-1 on-demand list prices${pricesAsOf ? ` as of ${pricesAsOf}` : ""}; a 730-hour month; traffic-based charges are estimates.${cost.note ? ` ${cost.note}` : ""}`,
     width,
   ).map((l) => c.dim(l));
   const parts = [...wrap(head, width), ...basis];

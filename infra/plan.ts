@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig, type StackConfig, stackConfigFileName, stacksWithConfig } from "./config.js";
-import { type CostEstimate, estimateCost, previewMarginalCost } from "./cost/estimate.js";
+import { estimateCost, previewMarginalCost, type RegionalCostEstimate } from "./cost/estimate.js";
 import { ExitCode, UserError } from "./errors.js";
 import { isFullSha, previewStackName } from "./naming.js";
 import { runOffline } from "./offline.js";
@@ -45,7 +45,8 @@ export interface PlanDocument {
   commit: string | null;
   offline: true;
   resources: PlanResource[];
-  cost: CostEstimate;
+  /** No totals for a region the price table does not cover (its `note` says so). */
+  cost: RegionalCostEstimate;
   policies: PolicyResult[];
 }
 
@@ -65,7 +66,11 @@ export async function planOffline(options: PlanOfflineOptions): Promise<PlanDocu
   const needsPlaceholder = commit === undefined && !config.image.commit && !config.image.amiId;
   const raw = await runOffline(config, stack, { commit: needsPlaceholder ? PLACEHOLDER_COMMIT : commit });
   const records = raw.map(revealSecrets);
-  const cost = config.environment === "preview" ? previewMarginalCost(records, stack) : estimateCost(records);
+  const priced = { region: config.region };
+  const cost =
+    config.environment === "preview"
+      ? previewMarginalCost(records, stack, priced)
+      : estimateCost(records, priced);
   return {
     stack,
     commit: commit ?? config.image.commit ?? null,

@@ -52,8 +52,13 @@ export async function bench(): Promise<Figure[]> {
     ...(processTime === undefined
       ? []
       : [{ name: "plan_offline_production_process_s", value: processTime, unit: "s", target: "<= 3" }]),
-    { name: "preview_cost_usd_per_day", value: preview.cost.daily, unit: "USD/day", target: "<= 0.15" },
-    { name: "previews_base_cost_usd_per_day", value: base.cost.daily, unit: "USD/day" },
+    {
+      name: "preview_cost_usd_per_day",
+      value: priced(preview.cost.daily),
+      unit: "USD/day",
+      target: "<= 0.15",
+    },
+    { name: "previews_base_cost_usd_per_day", value: priced(base.cost.daily), unit: "USD/day" },
   ];
 }
 
@@ -79,4 +84,10 @@ await planOffline({ projectDir: ${JSON.stringify(projectDir)}, stack: "productio
     times.push((performance.now() - start) / 1000);
   }
   return median(times);
+}
+
+/** The committed stacks are in us-east-1, which the price table covers: a total is always there. */
+function priced(daily: number | undefined): number {
+  if (daily === undefined) throw new Error("no cost total: the stack's region is not in the price table");
+  return daily;
 }
