@@ -46,7 +46,13 @@ import { requireBuiltProgram } from "./program-build.js";
 import { pulumiCommandAt } from "./pulumi-process.js";
 import { engineError } from "./failures.js";
 import { KeyedQueue } from "./keyed-queue.js";
-import { changesOf, numberHistory, toEngineEvent, toStackSummary, toUpdateRecord } from "./pulumi-records.js";
+import {
+  changesOf,
+  numberHistory,
+  toStackSummary,
+  toUpdateRecord,
+  updateEventMapper,
+} from "./pulumi-records.js";
 import { allHistory, copyOutputs, lastConfig, recordedEncryption } from "./stack-records.js";
 import {
   committedStackFilePath,
@@ -343,7 +349,12 @@ export class LocalEngine implements Engine {
         stack,
         kind,
         () =>
-          start(s, { ...this.runOptions(options, diagnostics, controller.signal), message: options.message }),
+          start(s, {
+            color: "never",
+            signal: controller.signal,
+            onEvent: updateEventMapper(options.onEvent, diagnostics),
+            message: options.message,
+          }),
         controller.signal,
         diagnostics,
       );
@@ -351,19 +362,6 @@ export class LocalEngine implements Engine {
       options.signal?.removeEventListener("abort", forward);
       if (this.running.get(stack) === controller) this.running.delete(stack);
     }
-  }
-
-  private runOptions(options: RunOptions, diagnostics: string[], signal: AbortSignal) {
-    return {
-      color: "never" as const,
-      signal,
-      onEvent: (event: Auto.EngineEvent) => {
-        const mapped = toEngineEvent(event);
-        if (!mapped) return;
-        if (mapped.kind === "diagnostic" && mapped.severity === "error") diagnostics.push(mapped.message);
-        options.onEvent?.(mapped);
-      },
-    };
   }
 
   private async mapErrors<T>(

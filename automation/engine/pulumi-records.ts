@@ -165,6 +165,19 @@ export function numberHistory(records: UpdateRecord[]): UpdateRecord[] {
   return records.map((r, i) => ({ ...r, version: records.length - i }));
 }
 
+/** The engine's closing diagnostic of a failed run (pkg/engine: "update failed"), which names no cause. */
+const GENERIC_FAILURE = /^(update|preview|destroy|refresh|import) (failed|canceled|cancelled)\.?$/i;
+
+/**
+ * An error diagnostic as the failure's reason: one about a resource names it
+ * (`testing-fleet-app-asg: <the provider's message>`); the program's own (on
+ * the stack resource) and the engine's stand as they are.
+ */
+export function reasonOfDiagnostic(message: string, urn: string | undefined): string {
+  if (!urn || urn.includes("::pulumi:pulumi:Stack::")) return message;
+  return `${nameOfUrn(urn)}: ${message}`;
+}
+
 /** A stack trace line of Node (`    at f (file:1:2)`), which says nothing to a deployer. */
 const STACK_FRAME = /^\s*at\s.+(\(.*\)|:\d+:\d+)\s*$/;
 
@@ -175,7 +188,9 @@ const STACK_FRAME = /^\s*at\s.+(\(.*\)|:\d+:\d+)\s*$/;
  * lines are kept and the stack frames dropped; else the `error:` line.
  */
 export function failureReason(stderr: string, diagnostics: string[]): string {
-  const lastDiagnostic = diagnostics[diagnostics.length - 1];
+  // The engine closes a failed run with its own "update failed", which names no cause: the cause is before it.
+  const specific = diagnostics.filter((d) => !GENERIC_FAILURE.test(d.trim()));
+  const lastDiagnostic = specific[specific.length - 1] ?? diagnostics[diagnostics.length - 1];
   if (lastDiagnostic) {
     const lines = lastDiagnostic
       .split("\n")
@@ -192,4 +207,29 @@ export function failureReason(stderr: string, diagnostics: string[]): string {
     .filter((l) => l.length > 0);
   const error = lines.find((l) => /^error:/i.test(l));
   return (error ?? lines[lines.length - 1] ?? "pulumi exited with an error").slice(0, 500);
+}
+
+/**
+ * An update's events, mapped for `onEvent`. Error diagnostics are kept in
+ * `diagnostics` for the failure's reason; a resource's own error (the
+ * provider's message, reported just before its failed step) becomes that
+ * failed step's `error`, where Pulumi's event carries only a status number.
+ */
+export function updateEventMapper(
+  onEvent: ((event: EngineEvent) => void) | undefined,
+  diagnostics: string[],
+): (event: Auto.EngineEvent) => void {
+  const errorOf = new Map<string, string>();
+  return (event) => {
+    let mapped = toEngineEvent(event);
+    if (!mapped) return;
+    if (mapped.kind === "diagnostic" && mapped.severity === "error") {
+      diagnostics.push(reasonOfDiagnostic(mapped.message, mapped.urn));
+      if (mapped.urn) errorOf.set(mapped.urn, mapped.message);
+    }
+    if (mapped.kind === "resource" && mapped.status === "failed" && errorOf.has(mapped.urn)) {
+      mapped = { ...mapped, error: errorOf.get(mapped.urn) };
+    }
+    onEvent?.(mapped);
+  };
 }

@@ -116,10 +116,23 @@ export async function readStackFile(path: string): Promise<StackFile | undefined
   return parseStackFile(await readFile(path, "utf8"), path);
 }
 
-export async function writeStackFile(path: string, file: StackFile): Promise<void> {
+/**
+ * The stack file as Pulumi reads it back. Pulumi's YAML reader resolves plain
+ * scalars the YAML 1.1 way in places (a plain `2026-01-01T00:00:00.000Z` is a
+ * timestamp, handed to the program as "2026-01-01 00:00:00 +0000 UTC":
+ * sdk/go/common/resource/config/object.go, `unmarshalObject`), which the
+ * YAML 1.2 writer's default would leave unquoted. Written as YAML 1.1, every
+ * string that could be read as anything else (a time, `yes`, `on`) is quoted,
+ * so `flightdeck:release.at` reaches the program as the ISO string it is.
+ */
+export function renderStackFileText(file: StackFile): string {
   const header =
     "# Rendered by flightdeck from the committed stack file; do not edit (see automation/engine/workdir.ts).\n";
-  await writeFileAtomic(path, header + stringifyYaml(file));
+  return header + stringifyYaml(file, { version: "1.1" });
+}
+
+export async function writeStackFile(path: string, file: StackFile): Promise<void> {
+  await writeFileAtomic(path, renderStackFileText(file));
 }
 
 /**

@@ -12,8 +12,8 @@ import {
 } from "../../automation/engine/backend.js";
 import { runningUpdates, stacksOfLockKeys } from "../../automation/engine/locks.js";
 import { requireBuiltProgram } from "../../automation/engine/program-build.js";
-import { numberHistory } from "../../automation/engine/pulumi-records.js";
-import { renderStackFile } from "../../automation/engine/workdir.js";
+import { failureReason, numberHistory, reasonOfDiagnostic } from "../../automation/engine/pulumi-records.js";
+import { renderStackFile, renderStackFileText } from "../../automation/engine/workdir.js";
 import type { UpdateRecord } from "../../automation/engine.js";
 import { UserError } from "../../infra/errors.js";
 
@@ -167,5 +167,24 @@ describe("local engine: the compiled program", () => {
       requireBuiltProgram(dir, "dist/infra/main.js"),
       /infra\/network\.ts changed after dist\/infra\/main\.js was built/,
     );
+  });
+});
+
+describe("local engine: what reaches Pulumi and back", () => {
+  it("quotes strings Pulumi's YAML reader would take for timestamps or booleans", () => {
+    // Pulumi reads a plain 2026-01-01T00:00:00.000Z as a YAML timestamp and hands the program
+    // "2026-01-01 00:00:00 +0000 UTC" (sdk/go/common/resource/config/object.go, unmarshalObject).
+    const text = renderStackFileText({
+      config: { "flightdeck:release": { at: "2026-01-01T00:00:00.000Z", ok: "yes" } },
+    });
+    assert.match(text, /at: "2026-01-01T00:00:00\.000Z"/);
+    assert.match(text, /ok: "yes"/);
+  });
+
+  it("names a failed resource in the reason, past the engine's own closing 'update failed'", () => {
+    const urn = "urn:pulumi:testing::flightdeck::aws:autoscaling/group:Group::testing-fleet-app-asg";
+    const reason = reasonOfDiagnostic("creating the group failed: capacity", urn);
+    assert.equal(reason, "testing-fleet-app-asg: creating the group failed: capacity");
+    assert.equal(failureReason("", [reason, "update failed"]), reason);
   });
 });
