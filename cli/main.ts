@@ -126,9 +126,10 @@ export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Pr
     json: parsed.globals.json,
     nonInteractive: parsed.globals.nonInteractive,
   });
-  const [{ runCommand }, { createRunContext, guardInterrupts }] = await Promise.all([
+  const [{ runCommand }, { createRunContext }, { guardInterrupts }] = await Promise.all([
     import("./commands.js"),
     import("./run.js"),
+    import("./interrupted.js"),
   ]);
   const ctx = createRunContext(deps, projectDir, mode, c, longArgs);
   const stopGuard = guardInterrupts(ctx, describeRun(parsed));

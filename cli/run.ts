@@ -72,9 +72,6 @@ export function createRunContext(
   };
 }
 
-// ---------------------------------------------------------------------------
-// Printing
-
 /**
  * Everything a command prints passes here: no secret of the environment is ever
  * shown, and no control character of a value reaches the terminal (terminal-text.ts).
@@ -119,9 +116,6 @@ export function printDocument(ctx: RunContext, document: unknown, text: () => st
   if (ctx.mode === "json") json(ctx, document);
   else out(ctx, text());
 }
-
-// ---------------------------------------------------------------------------
-// The operations of the run
 
 /** Fail early, before any engine, when the directory is not a flightdeck project. */
 export function requireProject(projectDir: string): void {
@@ -202,9 +196,6 @@ export async function costPerDay(ctx: RunContext): Promise<CostPerDay> {
   return ctx.costPerDay;
 }
 
-// ---------------------------------------------------------------------------
-// Input checks without an engine
-
 /**
  * `Pulumi.<stack>.yaml`, read and validated once per run; its warnings (secrets
  * kept in plain text) are printed then.
@@ -247,9 +238,6 @@ export async function checkEnvironment(ctx: RunContext, stack: string): Promise<
 export function checkRef(ctx: RunContext, ref: string): Promise<string> {
   return ctx.deps.resolveCommit(ctx.projectDir, ref);
 }
-
-// ---------------------------------------------------------------------------
-// Confirmation
 
 export interface ConfirmationNeed {
   /** What will happen. */
@@ -314,9 +302,6 @@ export async function confirmIfProduction(
   if (await isProductionStack(ctx, stack)) await confirm(ctx, cmd, { title, typeToConfirm: stack });
 }
 
-// ---------------------------------------------------------------------------
-// Running an operation
-
 /** The `actor` input of an operation: the --actor flag, when given. */
 export function actorInput(globals: GlobalOptions): { actor?: string } {
   return globals.actor === undefined ? {} : { actor: globals.actor };
@@ -362,32 +347,6 @@ export async function runOperation(
     ctx.signalsOwned--;
     interrupter.dispose();
   }
-}
-
-/**
- * Ctrl-C / SIGTERM while no operation runs (a query, the offline plan, the checks
- * and the confirmation before an operation, the dashboard starting): nothing was
- * changed, so the run says what was interrupted and ends at once with 130, as
- * the exit code table says. Returns the function that stops listening.
- */
-export function guardInterrupts(ctx: RunContext, what: string): () => void {
-  const handler = () => {
-    if (ctx.signalsOwned > 0) return;
-    const message = `interrupted: ${what} stopped before changing anything`;
-    if (ctx.mode === "json") {
-      ctx.deps.stdout.write(
-        `${JSON.stringify({ ok: false, error: { name: "Interrupted", message, exitCode: ExitCode.interrupted } })}\n`,
-      );
-    }
-    err(ctx, `${ctx.colors.red(ctx.colors.bold("Interrupted:"))} ${what} stopped before changing anything.`);
-    ctx.deps.exit(ExitCode.interrupted);
-  };
-  ctx.deps.signals.on("SIGINT", handler);
-  ctx.deps.signals.on("SIGTERM", handler);
-  return () => {
-    ctx.deps.signals.off("SIGINT", handler);
-    ctx.deps.signals.off("SIGTERM", handler);
-  };
 }
 
 function exitCodeOfResult(ctx: RunContext): number {

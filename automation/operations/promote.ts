@@ -6,7 +6,7 @@
 import { UserError } from "../../infra/errors.js";
 import type { DeployResult, PromoteInput } from "../api.js";
 import { requireEnvironmentFile } from "../environments.js";
-import { promoteGuard } from "../guards.js";
+import { promoteGuard } from "../history-guards.js";
 import type { Context } from "./context.js";
 import { applyGuards, protectionGuards } from "./steps/apply-guards.js";
 import { historyOrEmpty } from "./steps/read-stack.js";

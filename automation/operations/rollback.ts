@@ -7,7 +7,7 @@ import { isShaPrefix } from "../../infra/naming.js";
 import type { DeployResult, RollbackInput } from "../api.js";
 import { recordedRelease } from "../config-map.js";
 import type { UpdateRecord } from "../engine.js";
-import { rollbackGuard } from "../guards.js";
+import { rollbackGuard } from "../history-guards.js";
 import type { OperationContext } from "../run.js";
 import type { Context } from "./context.js";
 import { applyGuards, protectionGuards } from "./steps/apply-guards.js";

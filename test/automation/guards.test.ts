@@ -7,12 +7,11 @@ import {
   allowedDeployerGuard,
   cleanTreeGuard,
   guardError,
-  promoteGuard,
   protectionDecisions,
   protectionRulesGuard,
-  rollbackGuard,
   separationOfDutiesGuard,
 } from "../../automation/guards.js";
+import { promoteGuard, rollbackGuard } from "../../automation/history-guards.js";
 import { PRODUCTION_STACK, stackNameProblems } from "../../infra/config/cross-field-rules.js";
 import { protectionSchema } from "../../infra/config/sections.js";
 import { GuardError } from "../../infra/errors.js";
