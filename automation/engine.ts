@@ -95,6 +95,16 @@ export interface Engine {
   removeStack(stack: string): Promise<void>;
   /** Ask the engine to stop the stack's running update. */
   cancel(stack: string): Promise<void>;
+  /** flightdeck's own records about each stack (rollout verdicts, drift checks), kept in the same backend. */
+  readonly records: RecordStore;
+}
+
+/** flightdeck's own records about a stack, kept beside its state (`engine/records.ts`). */
+export interface RecordStore {
+  /** Every record of one kind on a stack, by id (empty when none). */
+  list(stack: string, kind: string): Promise<Record<string, unknown>>;
+  /** Write (replace) one record. */
+  write(stack: string, kind: string, id: string, value: unknown): Promise<void>;
 }
 
 /** Another update holds the stack's lock (the real engine's `ConcurrentUpdateError`). */

@@ -16,14 +16,14 @@
  *   then reject with `UpdateCancelledError`. `cancel(stack)` maps to `pulumi
  *   cancel` only for an update run by another process; it is never called
  *   automatically, because it drops the lock while that process still writes.
- * - History: every page (the CLI shows 10 by default), numbered when the
- *   backend does not number it (`numberHistory`).
+ * - Reads on a DIY backend (a folder, S3): from its own files, no `pulumi` process each (`diy-reads.ts`).
  *
  * The contract suite (test/automation/engine.contract.test.ts) and the
  * sandbox's end-to-end tests run this against the real Pulumi CLI.
  */
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import type * as Auto from "@pulumi/pulumi/automation/index.js";
 import { isPreviewStackName } from "../../infra/naming.js";
@@ -45,15 +45,11 @@ import { runningUpdates } from "./locks.js";
 import { requireBuiltProgram } from "./program-build.js";
 import { pulumiCommandAt } from "./pulumi-process.js";
 import { engineError } from "./failures.js";
+import { DirectReads } from "./diy-reads.js";
 import { KeyedQueue } from "./keyed-queue.js";
-import {
-  changesOf,
-  numberHistory,
-  toStackSummary,
-  toUpdateRecord,
-  updateEventMapper,
-} from "./pulumi-records.js";
-import { allHistory, copyOutputs, lastConfig, recordedEncryption } from "./stack-records.js";
+import { lazyRecords, type RecordStore, recordStoreFor } from "./records.js";
+import { changesOf, toStackSummary, updateEventMapper } from "./pulumi-records.js";
+import { copyOutputs, lastConfig, recordedEncryption, recordsOf } from "./stack-records.js";
 import {
   committedStackFilePath,
   type ProjectFile,
@@ -115,15 +111,22 @@ export class LocalEngine implements Engine {
   private readonly selected = new Map<string, Promise<Auto.Stack>>();
   /** Updates this engine is running, by stack, so `cancel(stack)` can stop them gracefully. */
   private readonly running = new Map<string, AbortController>();
+  private readonly direct: DirectReads;
+  readonly records: RecordStore = lazyRecords(async () =>
+    recordStoreFor(this.backend, (await this.projectFile()).name, join(homedir(), ".flightdeck")),
+  );
 
   constructor(options: LocalEngineOptions) {
     this.projectDir = options.projectDir;
     this.env = options.env;
     this.pulumiPath = options.pulumiPath;
     this.backend = backendUrlFor(options.env);
+    this.direct = new DirectReads(this.backend, () => this.projectFile());
   }
 
   async listStacks(): Promise<EngineStackSummary[]> {
+    const direct = await this.direct.listStacks();
+    if (direct) return direct;
     const ws = await this.queue.run(PROJECT_QUEUE, () =>
       this.workspace(projectWorkDir(this.projectDir), undefined),
     );
@@ -137,7 +140,7 @@ export class LocalEngine implements Engine {
   async ensureStack(stack: string): Promise<void> {
     const { ws } = await this.prepare(stack);
     const auto = await this.automation();
-    await this.mapErrors(stack, "other", () => auto.Stack.createOrSelect(stack, ws));
+    await this.mapErrors(stack, "other", () => this.direct.createOrSelect(auto, stack, ws));
   }
 
   async getConfig(stack: string): Promise<ConfigMap> {
@@ -196,12 +199,12 @@ export class LocalEngine implements Engine {
     return copyOutputs(await this.mapErrors(stack, "other", () => s.outputs()));
   }
 
-  /** Every page (the CLI's `--page-size` defaults to 10: pkg/cmd/pulumi/stack/stack_history.go), numbered. */
+  /** From the backend's files where it can (`diy-reads.ts`), else every page through the CLI (`recordsOf`). */
   async history(stack: string, limit?: number): Promise<UpdateRecord[]> {
+    const direct = await this.direct.history(stack, limit);
+    if (direct) return direct;
     const s = await this.select(stack);
-    const summaries = await this.mapErrors(stack, "other", () => allHistory(s, false));
-    const records = numberHistory(summaries.map(toUpdateRecord));
-    return limit === undefined ? records : records.slice(0, limit);
+    return this.mapErrors(stack, "other", () => recordsOf(s, limit));
   }
 
   /** `pulumi stack rm` without `--force`: Pulumi refuses while resources remain. */
@@ -282,7 +285,7 @@ export class LocalEngine implements Engine {
     const path = join(workDir, `Pulumi.${stack}.yaml`);
     const current = await readStackFile(path);
     const ws = await this.workspace(workDir, secrets.kind === "provider" ? secrets.provider : undefined);
-    const restore = current ? undefined : await recordedEncryption(await this.automation(), stack, ws);
+    const restore = !current && (await recordedEncryption(await this.automation(), stack, ws, this.direct));
     let file = renderStackFile({
       committed,
       current,
@@ -313,7 +316,7 @@ export class LocalEngine implements Engine {
     const auto = await this.automation();
     let selected = this.selected.get(stack);
     if (!selected) {
-      selected = this.mapErrors(stack, "other", () => auto.Stack.select(stack, ws));
+      selected = this.mapErrors(stack, "other", () => this.direct.select(auto, stack, ws));
       this.selected.set(stack, selected);
       selected.catch(() => this.selected.delete(stack));
     }
@@ -386,11 +389,10 @@ export class LocalEngine implements Engine {
     }
   }
 
-  private async knownStacks(): Promise<string[]> {
-    try {
-      return (await this.listStacks()).map((s) => s.name).sort();
-    } catch {
-      return [];
-    }
+  private knownStacks(): Promise<string[]> {
+    return this.listStacks().then(
+      (all) => all.map((s) => s.name).sort(),
+      () => [],
+    );
   }
 }

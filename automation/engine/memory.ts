@@ -63,6 +63,7 @@ import {
 } from "./memory-records.js";
 
 export { defaultOutputs, type MemoryResource } from "./memory-records.js";
+import { memoryRecords } from "./records.js";
 
 export type LatencyOption = number | ((stack: string, kind: UpdateKind) => number);
 
@@ -121,6 +122,7 @@ function interruptibleDelay(ms: number): { done: Promise<void>; stop: () => void
 
 export class MemoryEngine implements Engine {
   readonly kind = "memory" as const;
+  readonly records = memoryRecords();
   private readonly stacks = new Map<string, StackState>();
   private readonly options: MemoryEngineOptions;
 

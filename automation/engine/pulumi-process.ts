@@ -55,6 +55,16 @@ function automationInternals(): Promise<AutomationInternals> {
   return internals;
 }
 
+/**
+ * The Automation API's own error for a `pulumi` run that printed `stderr`
+ * (`createCommandError`: "no stack named 'x' found" is its `StackNotFoundError`),
+ * for an answer flightdeck read from the backend's files instead of running it.
+ */
+export async function commandErrorOf(stderr: string): Promise<Error> {
+  const { CommandResult, createCommandError } = await automationInternals();
+  return createCommandError(new CommandResult("", stderr, 255));
+}
+
 /** The same `PulumiCommand`, whose processes each run in a process group of their own. */
 export async function inOwnProcessGroup(command: Auto.PulumiCommand): Promise<Auto.PulumiCommand> {
   const { CommandResult, createCommandError } = await automationInternals();

@@ -5,8 +5,10 @@
  */
 import type * as Auto from "@pulumi/pulumi/automation/index.js";
 import { plainValues } from "../config-map.js";
-import type { ConfigMap, OutputMap } from "../engine.js";
+import type { ConfigMap, OutputMap, UpdateRecord } from "../engine.js";
 import { encryptionFromDeployment } from "./backend.js";
+import type { DirectReads } from "./diy-reads.js";
+import { numberHistory, toUpdateRecord } from "./pulumi-records.js";
 import type { StackFile } from "./workdir.js";
 
 /** Every page of a stack's history, newest first (the CLI returns 10 entries unless paged). */
@@ -20,6 +22,16 @@ export async function allHistory(s: Auto.Stack, showSecrets: boolean): Promise<A
   }
 }
 
+/**
+ * The stack's history through the CLI: every page (its `--page-size` defaults
+ * to 10: pkg/cmd/pulumi/stack/stack_history.go), numbered (`numberHistory`),
+ * newest first, at most `limit` entries when given.
+ */
+export async function recordsOf(s: Auto.Stack, limit?: number): Promise<UpdateRecord[]> {
+  const records = numberHistory((await allHistory(s, false)).map(toUpdateRecord));
+  return limit === undefined ? records : records.slice(0, limit);
+}
+
 export function copyOutputs(outputs: Auto.OutputMap): OutputMap {
   const out: OutputMap = {};
   for (const [key, value] of Object.entries(outputs)) out[key] = { value: value.value, secret: value.secret };
@@ -29,19 +41,23 @@ export function copyOutputs(outputs: Auto.OutputMap): OutputMap {
 /**
  * A stack's encryption settings from its state, for a machine with no work
  * directory for it (a fresh clone, CI reaping previews made elsewhere).
- * Undefined for a stack that does not exist.
+ * Undefined for a stack that does not exist. With `direct` (a DIY backend),
+ * from the backend's files where they answer (`diy-reads.ts`).
  */
 export async function recordedEncryption(
   auto: typeof Auto,
   stack: string,
   ws: Auto.LocalWorkspace,
+  direct?: DirectReads,
 ): Promise<{ stack: Auto.Stack; encryption: Partial<StackFile> } | undefined> {
   let s: Auto.Stack;
   try {
-    s = await auto.Stack.select(stack, ws);
+    s = direct ? await direct.select(auto, stack, ws) : await auto.Stack.select(stack, ws);
   } catch {
     return undefined;
   }
+  const known = await direct?.encryption(stack);
+  if (known) return { stack: s, encryption: known };
   // `stack export` without --show-secrets needs no key, unlike reading secret config.
   const exported = await s.exportStack().catch(() => undefined);
   return { stack: s, encryption: encryptionFromDeployment(exported) };
