@@ -183,12 +183,17 @@ function fittedTable(
 
 function formatCost(plan: PlanDocument, c: Colors, pricesAsOf?: string, width?: number): string {
   const cost = plan.cost;
-  const head = `Estimated cost: ${formatUsd(cost.hourly)}/hour, ${formatUsd(cost.daily)}/day, ${formatUsd(cost.monthly)}/month (${cost.currency})`;
+  const head = `Estimated cost${cost.scheduled ? " (always on)" : ""}: ${formatUsd(cost.hourly)}/hour, ${formatUsd(cost.daily)}/day, ${formatUsd(cost.monthly)}/month (${cost.currency})`;
   const basis = wrap(
     `  us-east-1 on-demand list prices${pricesAsOf ? ` as of ${pricesAsOf}` : ""}; a 730-hour month; traffic-based charges are estimates.${cost.note ? ` ${cost.note}` : ""}`,
     width,
   ).map((l) => c.dim(l));
-  const parts = [...wrap(head, width), ...basis];
+  const parts = [...wrap(head, width), ...scheduledCostLines(plan, width), ...basis];
+  const estimates = cost.lines.filter((l) => l.estimate !== undefined);
+  if (estimates.length > 0) {
+    const note = `  Estimated prices (not list prices): ${estimates.map((l) => `${l.item.split(" (")[0]}: ${l.estimate}`).join("; ")}.`;
+    parts.push(...wrap(note, width).map((l) => c.dim(l)));
+  }
   const groups = costGroups(cost.lines);
   if (groups.length > 0) {
     const rows: string[][] = [];
@@ -224,6 +229,23 @@ function formatCost(plan: PlanDocument, c: Colors, pricesAsOf?: string, width?: 
     parts.push(c.dim(clip("Every billable resource is priced.", width)));
   }
   return parts.join("\n");
+}
+
+/**
+ * A stack that sleeps on a schedule costs less than the totals above, which
+ * are for running around the clock: both are shown, the scheduled one first.
+ */
+export function scheduledCostLines(plan: PlanDocument, width?: number): string[] {
+  const cost = plan.cost;
+  if (!cost.scheduled) return [];
+  const s = cost.scheduled;
+  const hours = Number.isInteger(s.awakeHoursPerWeek)
+    ? String(s.awakeHoursPerWeek)
+    : s.awakeHoursPerWeek.toFixed(1);
+  return wrap(
+    `  On its sleep schedule (awake ${hours} of 168 hours a week): ${formatUsd(s.daily)}/day, ${formatUsd(s.monthly)}/month; always on: ${formatUsd(cost.daily)}/day, ${formatUsd(cost.monthly)}/month`,
+    width,
+  );
 }
 
 function formatPolicies(plan: PlanDocument, c: Colors, width?: number): string {

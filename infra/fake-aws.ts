@@ -162,6 +162,13 @@ export class FakeAwsAccount {
         return { arn: this.arn("elasticloadbalancing", `targetgroup/${physical}/${digest(id, 16)}`) };
       case "aws:lb/listener:Listener":
         return { arn: this.arn("elasticloadbalancing", `listener/app/${physical}/${digest(id, 16)}`) };
+      case "aws:lb/listenerRule:ListenerRule":
+        return {
+          arn: this.arn(
+            "elasticloadbalancing",
+            `listener-rule/app/${physical}/${digest(id, 16)}/${digest(`${id}:rule`, 16)}`,
+          ),
+        };
       case "aws:acm/certificate:Certificate": {
         const domain = String(inputs.domainName ?? "example.com");
         const bare = domain.replace(/^\*\./, "");

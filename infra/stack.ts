@@ -15,6 +15,7 @@ import {
 } from "./config.js";
 import { UserError } from "./errors.js";
 import { isFullSha, previewStackName } from "./naming.js";
+import { BRANCH_PREVIEW_PREFIX } from "./preview-names.js";
 
 export { previewStackName } from "./naming.js";
 
@@ -51,6 +52,10 @@ export interface PreviewMetaOptions {
   ttl?: string;
   branch?: string;
   author?: string;
+  /** A branch preview's DNS label (`preview-names.ts`): served at `<slug>.<domain>`. */
+  slug?: string;
+  /** The listener rule priority allocated to the preview (kept for the life of its stack). */
+  rulePriority?: number;
 }
 
 /** The metadata of a new preview of `commit`: created now, expiring after the TTL. */
@@ -70,6 +75,8 @@ export function newPreviewMeta(
     author: options.author,
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + ttlMs).toISOString(),
+    ...(options.slug !== undefined ? { slug: options.slug } : {}),
+    ...(options.rulePriority !== undefined ? { rulePriority: options.rulePriority } : {}),
   };
 }
 
@@ -97,6 +104,7 @@ export function previewStackConfig(previewsConfig: StackConfig, meta: PreviewMet
     previewMeta: meta,
     tags: previewsConfig.tags,
   };
-  const source = `${stackConfigFileName("previews")} (for ${previewStackName(meta.commit)})`;
+  const stack = meta.slug ? `${BRANCH_PREVIEW_PREFIX}${meta.slug}` : previewStackName(meta.commit);
+  const source = `${stackConfigFileName("previews")} (for ${stack})`;
   return parseStackConfig(input, source);
 }

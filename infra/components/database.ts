@@ -5,9 +5,11 @@
  * passes through config, program, state or outputs; instances read it at boot
  * with their role (the secret's ARN is in their user-data).
  */
+import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseConfig } from "../config.js";
+import { autoMinorVersionUpgrade } from "../config/database-version.js";
 import { createFleetOnlySecurityGroup } from "./security.js";
 
 export interface DatabaseArgs {
@@ -26,21 +28,71 @@ export function enginePort(engine: DatabaseConfig["engine"]): number {
   return engine === "postgres" ? 5432 : 3306;
 }
 
-/** The final snapshot's identifier: derived from the resource name, valid for RDS (letters, digits, hyphens). */
-export function finalSnapshotName(name: string): string {
+/**
+ * An RDS identifier (DB instance or snapshot): 1 to 255 letters, digits and hyphens,
+ * starting with a letter, never two hyphens in a row, not ending with a hyphen (RDS
+ * API reference, DeleteDBInstance `FinalDBSnapshotIdentifier`). `undefined` when valid.
+ */
+export function rdsSnapshotIdentifierProblem(id: string): string | undefined {
+  if (id.length < 1 || id.length > 255) return `has ${id.length} characters (1 to 255)`;
+  if (!/^[A-Za-z]/.test(id)) return "does not start with a letter";
+  if (/[^A-Za-z0-9-]/.test(id)) return "has a character other than a letter, digit or hyphen";
+  if (id.includes("--")) return "has two hyphens in a row";
+  if (id.endsWith("-")) return "ends with a hyphen";
+  return undefined;
+}
+
+/**
+ * The final snapshot's identifier: `<name>-final-<8 hex>`, the hex digits from the
+ * name of the instance's subnet group, which is made once for each instance.
+ *
+ * RDS refuses a final snapshot whose identifier is taken (DeleteDBInstance:
+ * DBSnapshotAlreadyExists), and final snapshots stay after their instance is gone,
+ * so each instance needs its own. The subnet group's name ends in the random suffix
+ * Pulumi's autonaming gives it when it is created; it is created anew with the stack
+ * (after a destroy) and whenever the instance is replaced (`replacementSettings` is its
+ * replacement trigger). The identifier is stable across runs of the program (no clock:
+ * an update would otherwise see a change every time) and differs for every instance.
+ */
+export function finalSnapshotIdentifier(name: string, subnetGroupName: string): string {
   const cleaned = name
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, "-")
     .replace(/-+/g, "-")
     .replace(/^-|-$/g, "");
-  return `${/^[a-z]/.test(cleaned) ? "" : "db-"}${cleaned}-final`.slice(0, 255);
+  const lifetime = createHash("sha256").update(subnetGroupName, "utf8").digest("hex").slice(0, 8);
+  const head = `${/^[a-z]/.test(cleaned) ? "" : "db-"}${cleaned}`.slice(0, 255 - 15).replace(/-+$/, "");
+  const id = `${head}-final-${lifetime}`;
+  const problem = rdsSnapshotIdentifierProblem(id);
+  if (problem) throw new Error(`the final snapshot identifier '${id}' ${problem}`);
+  return id;
+}
+
+/**
+ * The settings whose change replaces the instance (Terraform AWS provider,
+ * `aws_db_instance`: `engine`, `db_name`, `username` are ForceNew; the snapshot is
+ * ignored after creation). They are the replacement trigger of the subnet group, so a
+ * replaced instance gets a new subnet group, and so a new final snapshot identifier.
+ * Only settings that replace the instance anyway: a subnet group replaced under an
+ * instance that stays would move the running instance to the new group (ModifyDBInstance
+ * `DBSubnetGroupName`, meant for moving an instance to another VPC). An instance replaced
+ * for a reason outside these (`pulumi up --replace`) keeps its subnet group, and so the
+ * identifier of the instance before it: replace the subnet group with it (`--replace` both).
+ */
+export function replacementSettings(config: DatabaseConfig): Record<string, string | null> {
+  const restoring = config.snapshotIdentifier !== undefined;
+  return {
+    engine: config.engine,
+    dbName: restoring ? null : config.databaseName,
+    username: restoring ? null : config.username,
+  };
 }
 
 /**
  * The instance's identity and storage inputs. A restore from a snapshot takes its
  * database name and master user from the snapshot, so those are only set on a fresh one.
  */
-export function instanceSettings(name: string, config: DatabaseConfig, finalSnapshot: boolean) {
+export function instanceSettings(config: DatabaseConfig, finalSnapshot: boolean) {
   const restoring = config.snapshotIdentifier !== undefined;
   return {
     engine: config.engine,
@@ -59,9 +111,9 @@ export function instanceSettings(name: string, config: DatabaseConfig, finalSnap
     username: restoring ? undefined : config.username,
     manageMasterUserPassword: true,
     skipFinalSnapshot: !finalSnapshot,
-    finalSnapshotIdentifier: finalSnapshot ? finalSnapshotName(name) : undefined,
     copyTagsToSnapshot: true,
-    autoMinorVersionUpgrade: true,
+    // A major version with RDS's minor upgrades, or a pinned minor without (`database-version.ts`).
+    autoMinorVersionUpgrade: autoMinorVersionUpgrade(config),
     port: enginePort(config.engine),
   };
 }
@@ -101,7 +153,8 @@ function createSubnetGroup(parent: pulumi.Resource, name: string, args: Database
   return new aws.rds.SubnetGroup(
     `${name}-subnets`,
     { description: "Private subnets", subnetIds: args.privateSubnetIds, tags: args.tags },
-    { parent },
+    // Made anew with each instance: its name is what makes the final snapshot's unique.
+    { parent, replacementTrigger: replacementSettings(args.config) },
   );
 }
 
@@ -115,7 +168,10 @@ function createInstance(
   return new aws.rds.Instance(
     `${name}-db`,
     {
-      ...instanceSettings(name, args.config, args.finalSnapshot),
+      ...instanceSettings(args.config, args.finalSnapshot),
+      finalSnapshotIdentifier: args.finalSnapshot
+        ? subnets.name.apply((subnetGroup) => finalSnapshotIdentifier(name, subnetGroup))
+        : undefined,
       dbSubnetGroupName: subnets.name,
       vpcSecurityGroupIds: [sg.id],
       tags: args.tags,

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.js";
+import { loadBalancerSafety } from "../config/load-balancer-section.js";
 import { lookupImage } from "../image.js";
 import { stackTags } from "../tags.js";
 import { Cache } from "./cache.js";
@@ -26,6 +27,10 @@ export interface EnvironmentOutputs {
   stack: string;
   region: string;
   autoScalingGroups: pulumi.Output<Record<string, string>>;
+  /** Target group ARN of each web role, for the rollout's health checks. */
+  targetGroups: pulumi.Output<Record<string, string>>;
+  /** Where a deploy boots its release machine. */
+  releaseTask: Fleet["releaseTask"];
   loadBalancerDnsName: pulumi.Output<string>;
   databaseHost: pulumi.Output<string>;
   databasePort: pulumi.Output<number>;
@@ -67,6 +72,7 @@ export class Environment extends pulumi.ComponentResource {
         tls: config.domain && config.dnsZone ? { hostName: config.domain, zone: config.dnsZone } : undefined,
         defaultRoute: "app",
         contentPathPatterns: parts.tiers.content?.pathPatterns,
+        ...loadBalancerSafety(config.environment, stack, config.loadBalancer),
         tags,
       },
       { parent: this },
@@ -139,6 +145,14 @@ export class Environment extends pulumi.ComponentResource {
       stack,
       region: config.region,
       autoScalingGroups: fleet.groupNames as pulumi.Output<Record<string, string>>,
+      targetGroups: pulumi
+        .all({ app: lb.appTargetGroupArn, content: lb.contentTargetGroupArn })
+        .apply((arns) =>
+          Object.fromEntries(
+            Object.entries(arns).filter((e): e is [string, string] => typeof e[1] === "string"),
+          ),
+        ),
+      releaseTask: fleet.releaseTask,
       loadBalancerDnsName: lb.dnsName,
       databaseHost: db.address,
       databasePort: db.port,

@@ -13,9 +13,23 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployConfig, Role, StackConfig, TierConfig } from "../config.js";
 import type { ImageRef } from "../image.js";
-import { awsPartition, IAM_PATH } from "../naming.js";
+import { IAM_PATH } from "../naming.js";
 import { renderUserData } from "../userdata.js";
 import { APP_PORT } from "./load-balancer.js";
+import {
+  completeLifecyclePolicy,
+  EC2_TRUST_POLICY,
+  readSecretPolicy,
+  ssmManagedPolicyArn,
+} from "./fleet-policies.js";
+import { createReleaseTask } from "./release-task.js";
+
+export {
+  completeLifecyclePolicy,
+  EC2_TRUST_POLICY,
+  readSecretPolicy,
+  ssmManagedPolicyArn,
+} from "./fleet-policies.js";
 
 type Tiers = NonNullable<StackConfig["tiers"]>;
 export type UserDataSettings = Record<string, string | number | boolean | undefined>;
@@ -99,37 +113,6 @@ export function asgTags(tags: Record<string, string>, name: string): aws.types.i
   }));
 }
 
-/** The trust policy of an instance role. */
-export const EC2_TRUST_POLICY = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-});
-
-/** The AWS managed policy that lets Systems Manager reach the instance (Session Manager, no SSH). */
-export function ssmManagedPolicyArn(region: string): string {
-  return `arn:${awsPartition(region)}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
-}
-
-/** Read one secret, nothing else. */
-export function readSecretPolicy(secretArn: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn }],
-  });
-}
-
-/** Let a worker finish its own termination hook once drained, in its own group only. */
-export function completeLifecyclePolicy(groupArn: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      { Effect: "Allow", Action: "autoscaling:CompleteLifecycleAction", Resource: groupArn },
-      // Describe calls cannot be scoped to a resource; this one only finds the instance's own group.
-      { Effect: "Allow", Action: "autoscaling:DescribeAutoScalingInstances", Resource: "*" },
-    ],
-  });
-}
-
 /** The user-data of one role, base64-encoded for a launch template. */
 export function encodedUserData(
   args: Pick<FleetArgs, "environment" | "stack" | "region" | "commit" | "deploy">,
@@ -151,12 +134,16 @@ export interface FleetTierOutputs {
   groupName: pulumi.Output<string>;
   groupArn: pulumi.Output<string>;
   launchTemplateId: pulumi.Output<string>;
+  instanceRole: aws.iam.Role;
+  instanceProfileArn: pulumi.Output<string>;
 }
 
 export class Fleet extends pulumi.ComponentResource {
   readonly tiers: Partial<Record<Role, FleetTierOutputs>> = {};
-  /** Auto scaling group name of each role, for the dashboard. */
+  /** Auto scaling group name of each role, for the dashboard and the rollout checks. */
   readonly groupNames: pulumi.Output<Partial<Record<Role, string>>>;
+  /** Where a deploy boots its release machine (`release-task.ts`). */
+  readonly releaseTask: ReturnType<typeof createReleaseTask>;
 
   constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flightdeck:env:Fleet", name, {}, opts);
@@ -167,7 +154,16 @@ export class Fleet extends pulumi.ComponentResource {
     this.groupNames = pulumi
       .all(Object.entries(this.tiers).map(([role, t]) => t.groupName.apply((n) => [role, n] as const)))
       .apply((pairs) => Object.fromEntries(pairs));
-    this.registerOutputs({ groupNames: this.groupNames });
+    const app = this.tiers.app as FleetTierOutputs;
+    this.releaseTask = createReleaseTask({
+      fleet: args,
+      instanceType: (args.tiers.app as TierConfig).instanceType,
+      instanceProfileArn: app.instanceProfileArn,
+      instanceRole: app.instanceRole,
+      parent: this,
+      name: `${name}-app`,
+    });
+    this.registerOutputs({ groupNames: this.groupNames, releaseTask: this.releaseTask });
   }
 }
 
@@ -185,7 +181,13 @@ function createTier(
   const group = createGroup(parent, name, role, tier, template, args);
   if (role !== "scheduler") createCpuScaling(parent, name, tier, group);
   if (role === "worker") createDrainHook(parent, name, instanceRole, group, args.deploy);
-  return { groupName: group.name, groupArn: group.arn, launchTemplateId: template.id };
+  return {
+    groupName: group.name,
+    groupArn: group.arn,
+    launchTemplateId: template.id,
+    instanceRole,
+    instanceProfileArn: profile.arn,
+  };
 }
 
 function createInstanceRole(parent: pulumi.Resource, name: string, args: FleetArgs): aws.iam.Role {

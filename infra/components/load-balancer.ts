@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { elbv2LogicalName } from "../naming.js";
 
 /** The port every web role (app, content, all-in-one) listens on behind the load balancer. */
 export const APP_PORT = 8000;
@@ -29,6 +30,10 @@ export interface LoadBalancerArgs {
   defaultRoute: "app" | "notFound";
   /** Path patterns routed to the content tier; omit for no content tier. */
   contentPathPatterns?: string[];
+  /** AWS refuses to delete the load balancer until this is turned off (`deletion_protection.enabled`). Default off. */
+  deletionProtection?: boolean;
+  /** Log every request to this existing S3 bucket under this key prefix (`access_logs.s3.*`). Default: no logs. */
+  accessLogs?: { bucket: string; prefix: string };
   tags: Record<string, string>;
 }
 
@@ -125,14 +130,19 @@ function createBalancer(
   args: LoadBalancerArgs,
   sg: aws.ec2.SecurityGroup,
 ): aws.lb.LoadBalancer {
+  // Autonamed: the logical name leaves room for the suffix within ELBv2's 32 characters.
   return new aws.lb.LoadBalancer(
-    `${name}-alb`,
+    elbv2LogicalName(`${name}-alb`),
     {
       loadBalancerType: "application",
       internal: false,
       subnets: args.publicSubnetIds,
       securityGroups: [sg.id],
       dropInvalidHeaderFields: true,
+      enableDeletionProtection: args.deletionProtection ?? false,
+      accessLogs: args.accessLogs
+        ? { enabled: true, bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix }
+        : undefined,
       tags: args.tags,
     },
     { parent },
@@ -145,7 +155,7 @@ function createTargetGroup(
   args: LoadBalancerArgs,
 ): aws.lb.TargetGroup {
   return new aws.lb.TargetGroup(
-    `${name}-tg`,
+    elbv2LogicalName(`${name}-tg`),
     {
       vpcId: args.vpcId,
       port: APP_PORT,

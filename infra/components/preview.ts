@@ -1,23 +1,28 @@
 /**
  * Previews: one shared base (network, load balancer with a wildcard certificate
- * and DNS), and per commit a small isolated stack on top of it.
+ * and DNS), and per commit or branch a small isolated stack on top of it.
  *
  * A preview brings no network, NAT gateway or load balancer of its own: a host
- * rule `<sha7>.<preview domain>` on the base's HTTPS listener sends its traffic
- * to its one machine, which runs every role (`all-in-one`) with its own
- * on-machine Postgres and Redis loaded per `preview.data`: no data is shared with
- * any other environment or preview.
+ * rule `<sha7>.<preview domain>` (a branch preview: `<slug>.<preview domain>`)
+ * on the base's HTTPS listener sends its traffic to its one machine, which runs
+ * every role (`all-in-one`) with its own on-machine Postgres and Redis loaded
+ * per `preview.data`: no data is shared with any other environment or preview.
+ *
+ * The machine is a Spot group of one that sleeps outside working hours
+ * (`preview-machine.ts`); its URL then shows a sleeping page (`preview-routing.ts`).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PreviewDefaults, PreviewMeta, StackConfig } from "../config.js";
 import { lookupImage } from "../image.js";
-import { awsPartition, IAM_PATH, previewHost, previewRulePriority } from "../naming.js";
+import { awsPartition, IAM_PATH } from "../naming.js";
 import { stackTags } from "../tags.js";
 import { renderUserData } from "../userdata.js";
 import { EC2_TRUST_POLICY, ssmManagedPolicyArn } from "./fleet.js";
 import { APP_PORT, HEALTH_CHECK_PATH, LoadBalancer } from "./load-balancer.js";
 import { Network } from "./network.js";
+import { createMachine } from "./preview-machine.js";
+import { createRouting, powerMode, previewServedHost } from "./preview-routing.js";
 
 /** What a preview reads from the base stack (its outputs). */
 export const BASE_OUTPUTS = [
@@ -147,25 +152,34 @@ export class Preview extends pulumi.ComponentResource {
     const { config, stack } = args;
     const meta = requiredMeta(config);
     const tags = stackTags(config, stack);
-    const host = previewHost(meta.commit, previewDomain(config));
+    const host = previewServedHost(meta, previewDomain(config));
+    const mode = powerMode(meta, config.preview.schedule);
 
     const base = readBase(this, name, config.preview.baseStack);
     const image = lookupImage(config.image, config.region, this);
     const sg = createSecurityGroup(this, name, base, tags);
     const profile = createInstanceProfile(this, name, config, tags);
-    const instance = createInstance(this, name, {
+    const routing = createRouting(this, name, {
       config,
-      stack,
       meta,
       host,
+      mode,
+      listenerArn: base.listenerArn as pulumi.Output<string>,
+      vpcId: base.vpcId as pulumi.Output<string>,
       tags,
-      base,
-      sg,
-      profile,
-      image,
     });
-    const tg = createTargetGroup(this, name, base, instance, tags);
-    createHostRule(this, name, base, tg, meta.commit, host, tags);
+    const machine = createMachine(this, name, {
+      config,
+      stack,
+      mode,
+      image,
+      userData: previewUserData(config, stack, meta, host),
+      subnetIds: base.privateSubnetIds as pulumi.Output<string[]>,
+      securityGroupId: sg.id,
+      instanceProfileArn: profile.arn,
+      targetGroupArn: routing.targetGroup.arn,
+      tags,
+    });
 
     this.outputs = {
       url: `https://${host}`,
@@ -175,7 +189,9 @@ export class Preview extends pulumi.ComponentResource {
       environment: config.environment,
       stack,
       region: config.region,
-      instanceId: instance.id,
+      groupName: machine.group.name,
+      power: mode,
+      slug: meta.slug,
       createdAt: meta.createdAt,
       expiresAt: meta.expiresAt,
       branch: meta.branch,
@@ -260,101 +276,6 @@ function createInstanceProfile(
   return new aws.iam.InstanceProfile(
     `${name}-profile`,
     { path: IAM_PATH, role: role.name, tags },
-    { parent },
-  );
-}
-
-interface InstanceInputs {
-  config: StackConfig;
-  stack: string;
-  meta: PreviewMeta;
-  host: string;
-  tags: Record<string, string>;
-  base: BaseRef;
-  sg: aws.ec2.SecurityGroup;
-  profile: aws.iam.InstanceProfile;
-  image: ReturnType<typeof lookupImage>;
-}
-
-function createInstance(parent: pulumi.Resource, name: string, i: InstanceInputs): aws.ec2.Instance {
-  // In a private subnet with no public address (a public IPv4 alone would cost more than the
-  // machine); outbound goes through the base's NAT gateway.
-  const subnetId = (i.base.privateSubnetIds as pulumi.Output<string[]>).apply((ids) => ids[0] ?? "");
-  return new aws.ec2.Instance(
-    `${name}-vm`,
-    {
-      ami: i.image.imageId,
-      instanceType: i.config.preview.instanceType,
-      subnetId,
-      associatePublicIpAddress: false,
-      vpcSecurityGroupIds: [i.sg.id],
-      iamInstanceProfile: i.profile.name,
-      userData: previewUserData(i.config, i.stack, i.meta, i.host),
-      metadataOptions: {
-        httpEndpoint: "enabled",
-        httpTokens: "required",
-        httpPutResponseHopLimit: 1,
-        instanceMetadataTags: "enabled",
-      },
-      rootBlockDevice: {
-        volumeSize: i.config.preview.volumeGb,
-        volumeType: "gp3",
-        encrypted: true,
-        deleteOnTermination: true,
-      },
-      volumeTags: { ...i.tags, Name: name },
-      tags: { ...i.tags, Name: name },
-    },
-    { parent },
-  );
-}
-
-function createTargetGroup(
-  parent: pulumi.Resource,
-  name: string,
-  base: BaseRef,
-  instance: aws.ec2.Instance,
-  tags: Record<string, string>,
-): aws.lb.TargetGroup {
-  const tg = new aws.lb.TargetGroup(
-    `${name}-tg`,
-    {
-      vpcId: base.vpcId as pulumi.Output<string>,
-      port: APP_PORT,
-      protocol: "HTTP",
-      targetType: "instance",
-      deregistrationDelay: 0,
-      healthCheck: { path: HEALTH_CHECK_PATH, protocol: "HTTP", matcher: "200", interval: 30 },
-      tags,
-    },
-    { parent },
-  );
-  new aws.lb.TargetGroupAttachment(
-    `${name}-target`,
-    { targetGroupArn: tg.arn, targetId: instance.id, port: APP_PORT },
-    { parent },
-  );
-  return tg;
-}
-
-function createHostRule(
-  parent: pulumi.Resource,
-  name: string,
-  base: BaseRef,
-  tg: aws.lb.TargetGroup,
-  commit: string,
-  host: string,
-  tags: Record<string, string>,
-): aws.lb.ListenerRule {
-  return new aws.lb.ListenerRule(
-    `${name}-rule`,
-    {
-      listenerArn: base.listenerArn as pulumi.Output<string>,
-      priority: previewRulePriority(commit),
-      actions: [{ type: "forward", targetGroupArn: tg.arn }],
-      conditions: [{ hostHeader: { values: [host] } }],
-      tags,
-    },
     { parent },
   );
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type { stackConfigObject } from "./shape.js";
+import { stackNameShapeProblems } from "./stack-name.js";
 
 export function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: z.RefinementCtx): void {
   const need = (path: (string | number)[], message: string) =>
@@ -60,6 +61,9 @@ export function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: z.Re
   } else if (c.previewMeta) {
     need(["previewMeta"], "is only for preview stacks");
   }
+  if (c.environment === "preview" && c.loadBalancer) {
+    need(["loadBalancer"], "a preview has no load balancer of its own: set it on the previews stack");
+  }
   const previewish = c.environment === "previews" || c.environment === "preview";
   if (previewish && (c.database || c.cache || c.tiers)) {
     need(
@@ -99,21 +103,26 @@ export function isProductionStack(stack: string): boolean {
  * cannot see (it is given values, not the stack): the production stack's file
  * must say `environment: production` (so the production-only rules above apply
  * to it), and no other stack's may (so "production" means one stack). Each
- * problem is `<source>: flightdeck:environment: <message>`.
+ * problem is `<source>: flightdeck:environment: <message>`; then the rules of
+ * the name itself (`stack-name.ts`: its length and characters, from the AWS
+ * names derived from it), each `<source>: stack name: <message>`.
  */
 export function stackNameProblems(stack: string, environment: string, source: string): string[] {
   const at = `${source}: flightdeck:environment:`;
+  const named = stackNameShapeProblems(stack, environment, source);
   if (isProductionStack(stack) && environment !== "production") {
     return [
       `${at} must be production: the stack named ${PRODUCTION_STACK} is production whatever its file says, ` +
         "and its production rules (deletion protection, Multi-AZ, backups, no snapshot restore) apply to it",
+      ...named,
     ];
   }
   if (!isProductionStack(stack) && environment === "production") {
     return [
       `${at} production is only for the stack named ${PRODUCTION_STACK} (this is ${stack}); ` +
         "use staging or testing for a production-shaped copy",
+      ...named,
     ];
   }
-  return [];
+  return named;
 }

@@ -6,7 +6,9 @@
  */
 import { z } from "zod";
 import { cidrShapeProblem, vpcCidrProblem } from "../cidr.js";
+import { engineVersionProblems } from "./database-version.js";
 import { durationMs, durationSchema } from "./duration.js";
+import { previewMetaExtraShape, previewSizingProblems, previewSizingShape } from "./preview-section.js";
 
 const SHA_FULL = /^[0-9a-f]{40}$/;
 const AMI_ID = /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/;
@@ -81,7 +83,10 @@ export const networkSchema = z
 export const databaseSchema = z
   .object({
     engine: z.enum(["postgres", "mysql"]),
-    engineVersion: z.string().regex(/^\d+(\.\d+)*$/, { message: "must be a version like 16.4" }),
+    /** A major version (`16`: RDS applies minor upgrades) or a pinned minor (`16.4`): `database-version.ts`. */
+    engineVersion: z.string().regex(/^\d+(\.\d+)*$/, { message: "must be a version like 16 or 16.4" }),
+    /** Optional: implied by engineVersion's form; when given it must agree with it. */
+    autoMinorVersionUpgrade: z.boolean().optional(),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
       message: "must be an RDS instance class like db.t4g.medium",
     }),
@@ -129,6 +134,7 @@ export const databaseSchema = z
         message: `must be at least allocatedStorageGb (${db.allocatedStorageGb})`,
       });
     }
+    for (const problem of engineVersionProblems(db)) ctx.addIssue({ code: "custom", ...problem });
   });
 
 export const cacheSchema = z
@@ -201,6 +207,10 @@ export const deploySchema = z
       .default(600),
     /** Roll a failed refresh back to the previous launch template version. */
     autoRollback: z.boolean().default(true),
+    /** The longest the release phase (migrations on a one-shot machine) may take before the deploy fails. */
+    releaseTimeout: durationSchema.default("15m"),
+    /** The longest a rollout (instance refreshes, target health, the URL serving the commit) may take. */
+    rolloutTimeout: durationSchema.default("30m"),
   })
   .strict();
 
@@ -313,10 +323,8 @@ export const previewDefaultsSchema = z
     ttl: durationSchema.default("24h"),
     /** The longest TTL a preview may be given (`ttl` here, or `--ttl`). */
     maxTtl: durationSchema.default(DEFAULT_MAX_PREVIEW_TTL),
-    instanceType: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "must be an EC2 instance type like t4g.nano" })
-      .default("t4g.nano"),
+    /** Instance types, minimum memory, Spot or On-Demand, sleep schedule: see preview-section.ts. */
+    ...previewSizingShape,
     volumeGb: z.number().int().min(8).max(100).default(10),
     /** Where a preview's isolated data comes from. */
     data: previewDataSchema.default({ source: "empty" }),
@@ -334,6 +342,7 @@ export const previewDefaultsSchema = z
         message: `${preview.ttl} is longer than preview.maxTtl (${preview.maxTtl})`,
       });
     }
+    for (const problem of previewSizingProblems(preview)) ctx.addIssue({ code: "custom", ...problem });
   });
 
 /** Set by flightdeck on a `preview-<sha7>` stack: the commit it serves, who made it and when it expires. */
@@ -344,6 +353,8 @@ export const previewMetaSchema = z
     author: z.string().optional(),
     createdAt: z.iso.datetime({ offset: true }),
     expiresAt: z.iso.datetime({ offset: true }),
+    /** rulePriority, slug (branch previews), power (sleep/wake by hand): see preview-section.ts. */
+    ...previewMetaExtraShape,
   })
   .strict();
 

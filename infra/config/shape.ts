@@ -3,7 +3,10 @@
  * that span sections (`cross-field-rules.ts`) are applied in `schema.ts`.
  */
 import { z } from "zod";
+import { changesSchema } from "./changes-section.js";
 import { ENVIRONMENT_KINDS } from "./kinds.js";
+import { loadBalancerSchema } from "./load-balancer-section.js";
+import { notificationsSchema } from "./notifications-section.js";
 import { regionSchema } from "./region.js";
 import {
   cacheSchema,
@@ -36,6 +39,12 @@ export const stackConfigObject = z
     preview: previewDefaultsSchema.default(() => previewDefaultsSchema.parse({})),
     previewMeta: previewMetaSchema.optional(),
     release: releaseSchema.optional(),
+    /** The load balancer's deletion protection and access logs: `load-balancer-section.ts`. */
+    loadBalancer: loadBalancerSchema.optional(),
+    /** How the commits a deploy releases are read (issue keys): `changes-section.ts`. */
+    changes: changesSchema.optional(),
+    /** Who is told about releases (Slack, release-marker webhooks): `notifications-section.ts`. */
+    notifications: notificationsSchema.optional(),
     /** Extra tags put on every taggable resource (never a secret-looking one: see `stackTags`). */
     tags: z.record(z.string().regex(/^[A-Za-z0-9 _.:/=+@-]{1,128}$/), z.string().max(256)).default({}),
   })

@@ -5,10 +5,15 @@
 import { array, get, num, str } from "../inputs.js";
 import type { ResourceRecord } from "../resources.js";
 import { add, line, none, type Priced, type PricingContext, unpriced, unpricedOnly } from "./lines.js";
+import type { Price } from "./prices.js";
+import { averageCapacity, groupSchedule, scheduledActionsOf } from "./schedule.js";
 
 export function priceAutoScalingGroup(record: ResourceRecord, ctx: PricingContext): Priced {
   const desired = num(record.inputs.desiredCapacity) ?? num(record.inputs.minSize);
-  const templateId = str(get(record.inputs, "launchTemplate", "id"));
+  const mixed = get(record.inputs, "mixedInstancesPolicy");
+  const templateId =
+    str(get(record.inputs, "launchTemplate", "id")) ??
+    str(get(mixed, "launchTemplate", "launchTemplateSpecification", "launchTemplateId"));
   const template = templateId === undefined ? undefined : ctx.byId.get(templateId);
   if (desired === undefined) {
     return unpricedOnly(record, "instances", "desired capacity is unknown in the plan");
@@ -16,13 +21,21 @@ export function priceAutoScalingGroup(record: ResourceRecord, ctx: PricingContex
   if (!template) {
     return unpricedOnly(record, "instances", "its launch template is not among the planned resources");
   }
-  const instanceType = str(template.inputs.instanceType);
+  const { count, awakeShare } = scheduledCapacity(record, desired, ctx);
   const out = none();
-  if (instanceType === undefined) {
-    out.unpriced.push(unpriced(record, "instances", "the launch template sets no instance type"));
+  if (mixed !== undefined) {
+    add(out, mixedInstancesLine(record, mixed, count, ctx));
   } else {
-    add(out, instanceLine(record, instanceType, desired, ctx));
+    const instanceType = str(template.inputs.instanceType);
+    if (instanceType === undefined) {
+      out.unpriced.push(unpriced(record, "instances", "the launch template sets no instance type"));
+    } else {
+      add(out, instanceLine(record, instanceType, count, ctx));
+    }
   }
+  for (const l of out.lines) if (awakeShare !== undefined) l.awakeShare = awakeShare;
+  // Counted around the clock even on a schedule: an upper bound (the volume goes while the machine sleeps).
+  const always = awakeShare === undefined ? "" : ", always";
   for (const [index, mapping] of array(template.inputs.blockDeviceMappings).entries()) {
     const size = num(get(mapping, "ebs", "volumeSize"));
     const volumeType = str(get(mapping, "ebs", "volumeType"));
@@ -31,9 +44,72 @@ export function priceAutoScalingGroup(record: ResourceRecord, ctx: PricingContex
       out.unpriced.push(unpriced(record, `EBS volume ${device}`, "the volume size comes from the image"));
       continue;
     }
-    add(out, volumeLine(record, volumeType, size * desired, ctx, ` (${desired} x ${size} GB, ${device})`));
+    add(
+      out,
+      volumeLine(record, volumeType, size * count, ctx, ` (${count} x ${size} GB, ${device}${always})`),
+    );
   }
   return out;
+}
+
+/**
+ * The machines a group runs at its peak, and the share of the week they run,
+ * from its scheduled actions (`schedule.ts`). No (readable) actions: its
+ * desired capacity around the clock.
+ */
+function scheduledCapacity(
+  record: ResourceRecord,
+  desired: number,
+  ctx: PricingContext,
+): { count: number; awakeShare?: number } {
+  const { changes, unreadable } = groupSchedule(scheduledActionsOf(record, ctx.records));
+  if (changes.length === 0 || unreadable.length > 0) return { count: desired };
+  const count = Math.max(desired, ...changes.map((c) => c.desired));
+  if (count === 0) return { count };
+  return { count, awakeShare: averageCapacity(changes, desired) / count };
+}
+
+/**
+ * A mixed instances policy: all Spot (`OnDemandPercentageAboveBaseCapacity` 0,
+ * no On-Demand base) is priced at the cheapest listed type's Spot estimate
+ * (price-capacity-optimized favours the lowest-priced pools that have
+ * capacity); anything else at the cheapest listed type's On-Demand price.
+ */
+function mixedInstancesLine(
+  record: ResourceRecord,
+  mixed: unknown,
+  count: number,
+  ctx: PricingContext,
+): Priced {
+  const types = array(get(mixed, "launchTemplate", "overrides"))
+    .map((o) => str(get(o, "instanceType")))
+    .filter((t): t is string => t !== undefined);
+  const base = num(get(mixed, "instancesDistribution", "onDemandBaseCapacity")) ?? 0;
+  // AWS's default above the base is 100% On-Demand.
+  const above = num(get(mixed, "instancesDistribution", "onDemandPercentageAboveBaseCapacity")) ?? 100;
+  const spot = base === 0 && above === 0;
+  const table = spot ? ctx.prices.spot : ctx.prices.ec2;
+  const priced = types
+    .filter((t) => table[t] !== undefined)
+    .sort((a, b) => (table[a]?.usd ?? 0) - (table[b]?.usd ?? 0));
+  const cheapest = priced[0];
+  if (types.length === 0)
+    return unpricedOnly(record, "instances", "the mixed instances policy lists no instance type");
+  if (cheapest === undefined) {
+    return unpricedOnly(
+      record,
+      `EC2 ${types.join(", ")}`,
+      `none of them has a ${spot ? "Spot" : "On-Demand"} price in the table`,
+    );
+  }
+  const dearest = priced[priced.length - 1] as string;
+  const others =
+    types.length > 1 ? `; cheapest of ${types.length} types, up to $${table[dearest]?.usd}/h` : "";
+  const label = spot ? `Spot estimate${others}` : `on-demand${others}`;
+  return {
+    lines: [line(record, `EC2 ${cheapest} (Linux, ${label})`, count, table[cheapest] as Price)],
+    unpriced: [],
+  };
 }
 
 export function priceInstance(record: ResourceRecord, ctx: PricingContext): Priced {

@@ -42,6 +42,20 @@ export interface CostEstimate {
   monthly: number;
   lines: CostLine[];
   unpriced: UnpricedItem[];
+  /** What it costs on its sleep schedule, when a line runs only part of the week. */
+  scheduled?: ScheduledCost;
+}
+
+/**
+ * The cost on a schedule: each line x its `awakeShare` (storage and anything
+ * without a schedule: around the clock). The plain totals are the always-on cost.
+ */
+export interface ScheduledCost {
+  hourly: number;
+  daily: number;
+  monthly: number;
+  /** The hours a week the scheduled machines run (the largest share among the lines x 168). */
+  awakeHoursPerWeek: number;
 }
 
 /** An estimate for a stack in a given region: no totals when the table has no prices there. */
@@ -92,6 +106,10 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
   "aws:autoscaling/policy:Policy",
   "aws:autoscaling/lifecycleHook:LifecycleHook",
   "aws:autoscaling/attachment:Attachment",
+  // Scheduled actions cost nothing; EventBridge Scheduler's first 14 million invocations a
+  // month are free (https://aws.amazon.com/eventbridge/pricing/): two a day per preview.
+  "aws:autoscaling/schedule:Schedule",
+  "aws:scheduler/schedule:Schedule",
   "aws:iam/role:Role",
   "aws:iam/rolePolicy:RolePolicy",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
@@ -136,7 +154,10 @@ export function estimateCost(
     unpriced.push(...result.unpriced);
   }
   const region = options.region ?? prices.region;
-  if (region === prices.region) return { currency: "USD", ...sumLines(lines), lines, unpriced };
+  if (region === prices.region) {
+    const scheduled = scheduledCost(lines);
+    return { currency: "USD", ...sumLines(lines), lines, unpriced, ...(scheduled ? { scheduled } : {}) };
+  }
   return {
     currency: "USD",
     hourly: undefined,
@@ -159,6 +180,17 @@ export function sumLines(lines: readonly CostLine[]): { hourly: number; daily: n
     monthly += line.monthly;
   }
   return { hourly, daily, monthly };
+}
+
+/** The totals on the lines' schedules, or undefined when every line runs around the clock. */
+export function scheduledCost(lines: readonly CostLine[]): ScheduledCost | undefined {
+  const shares = lines.flatMap((l) => (l.awakeShare === undefined ? [] : [l.awakeShare]));
+  if (shares.length === 0) return undefined;
+  const scaled = lines.map((l) => {
+    const share = l.awakeShare ?? 1;
+    return { ...l, hourly: l.hourly * share, daily: l.daily * share, monthly: l.monthly * share };
+  });
+  return { ...sumLines(scaled), awakeHoursPerWeek: Math.max(...shares) * 168 };
 }
 
 /** The stack a URN belongs to: `urn:pulumi:<stack>::<project>::<type>::<name>`. */

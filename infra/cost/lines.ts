@@ -22,6 +22,13 @@ export interface CostLine {
   monthly: number;
   /** The pricing page the unit price comes from. */
   source: string;
+  /** Set when the unit price is an estimate, not a list price (why, and as of when). */
+  estimate?: string;
+  /**
+   * The share of the week it runs on its schedule (a preview awake 55 of 168
+   * hours: 0.327); absent: around the clock. Only the scheduled totals use it.
+   */
+  awakeShare?: number;
 }
 
 export interface UnpricedItem {
@@ -60,6 +67,7 @@ export function line(record: ResourceRecord, item: string, quantity: number, pri
     daily: hourly * HOURS_PER_DAY,
     monthly: hourly * HOURS_PER_MONTH,
     source: price.source,
+    ...(price.estimate === undefined ? {} : { estimate: price.estimate }),
   };
 }
 

@@ -16,6 +16,7 @@
 
 export const PRICE_SOURCES = {
   ec2: "https://aws.amazon.com/ec2/pricing/on-demand/",
+  spot: "https://aws.amazon.com/ec2/spot/pricing/",
   ebs: "https://aws.amazon.com/ebs/pricing/",
   elb: "https://aws.amazon.com/elasticloadbalancing/pricing/",
   vpc: "https://aws.amazon.com/vpc/pricing/",
@@ -29,6 +30,8 @@ export interface Price {
   usd: number;
   unit: PriceUnit;
   source: string;
+  /** Set when the figure is an estimate rather than a list price: why, and as of when. */
+  estimate?: string;
 }
 
 export type PriceUnit =
@@ -50,6 +53,8 @@ export interface PriceTable {
   currency: "USD";
   /** EC2 instance types, Linux on-demand, per instance-hour. */
   ec2: Record<string, Price>;
+  /** EC2 Spot, Linux, per instance-hour: estimates (Spot prices move with supply and demand). */
+  spot: Record<string, Price>;
   /** EBS volume types, per GB-month of provisioned storage. */
   ebs: Record<string, Price>;
   /** RDS instance classes per engine, single-AZ, per instance-hour (Multi-AZ runs a standby: x2). */
@@ -69,6 +74,13 @@ export interface PriceTable {
 
 function ec2(usd: number): Price {
   return { usd, unit: "instance-hour", source: PRICE_SOURCES.ec2 };
+}
+/** When the Spot estimates were taken, and what they are. */
+export const SPOT_ESTIMATE =
+  "estimate as of 2025-06: a typical us-east-1 Spot price from the Spot pricing page, not verified by flightdeck (Spot prices change with supply and demand; check the page or the Spot price history)";
+
+function spot(usd: number): Price {
+  return { usd, unit: "instance-hour", source: PRICE_SOURCES.spot, estimate: SPOT_ESTIMATE };
 }
 function rds(engine: DbEngine, usd: number): Price {
   return {
@@ -103,10 +115,26 @@ export const PRICES: PriceTable = {
     "m7i.large": ec2(0.1008),
     "m5.large": ec2(0.096),
     "c7g.medium": ec2(0.0363),
+    "c6g.medium": ec2(0.034),
+    "m6g.medium": ec2(0.0385),
+    "t3a.small": ec2(0.0188),
     "c7g.large": ec2(0.0725),
     "c7g.xlarge": ec2(0.145),
     "c6g.large": ec2(0.068),
     "r7g.large": ec2(0.1071),
+  },
+  // Each an estimate (see SPOT_ESTIMATE): the Spot price of a pool changes over time.
+  spot: {
+    "t4g.small": spot(0.0054),
+    "t4g.medium": spot(0.0108),
+    "t4g.large": spot(0.0216),
+    "c6g.medium": spot(0.0145),
+    "c7g.medium": spot(0.0158),
+    "m6g.medium": spot(0.017),
+    "m7g.medium": spot(0.018),
+    "t3.small": spot(0.0074),
+    "t3.medium": spot(0.0148),
+    "t3a.small": spot(0.0072),
   },
   ebs: {
     gp3: { usd: 0.08, unit: "GB-month", source: PRICE_SOURCES.ebs },

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { subnetLayout } from "../../infra/cidr.js";
-import { Database } from "../../infra/components/database.js";
+import { Database, finalSnapshotIdentifier } from "../../infra/components/database.js";
 import { HEALTH_CHECK_PATH, TLS_POLICY } from "../../infra/components/load-balancer.js";
 import { Network } from "../../infra/components/network.js";
 import { fakeAmiId, recordProgram, runOfflineWithOutputs } from "../../infra/offline.js";
@@ -163,8 +163,13 @@ describe("environment components (offline, recorded)", function () {
       assert.equal(db.inputs.manageMasterUserPassword, true);
       assert.equal(db.inputs.password, undefined);
       assert.equal(db.inputs.skipFinalSnapshot, false);
-      assert.equal(db.inputs.finalSnapshotIdentifier, "staging-db-final");
       assert.match(String(db.inputs.dbSubnetGroupName), /^staging-db-subnets-[0-9a-f]{7}$/);
+      // One final snapshot per instance: named after the instance's subnet group (aws-rules.test.ts).
+      assert.equal(
+        db.inputs.finalSnapshotIdentifier,
+        finalSnapshotIdentifier("staging-db", String(db.inputs.dbSubnetGroupName)),
+      );
+      assert.match(String(db.inputs.finalSnapshotIdentifier), /^staging-db-final-[0-9a-f]{8}$/);
     });
 
     it("in production: Multi-AZ, deletion protection, backups, a fresh database", () => {
@@ -366,7 +371,13 @@ describe("environment components (offline, recorded)", function () {
       ]);
       assert.match(String(outputs.databaseHost), /rds\.amazonaws\.com$/);
       assert.match(String(outputs.cacheHost), /cache\.amazonaws\.com$/);
-      assert.doesNotMatch(JSON.stringify(outputs), /password|secret/i);
+      // The release task's user-data names the database secret by ARN (the machine reads it by role,
+      // as every role's user-data does); no value of a secret is exported.
+      const text = JSON.stringify(outputs);
+      assert.match(text, /database_secret_arn=arn:aws:secretsmanager:/);
+      assert.doesNotMatch(text.replace(/database_secret_arn=arn:aws:secretsmanager:[^\\"]+/g, ""), /password|secret/i);
+      assert.match(String((outputs.releaseTask as { userData: string }).userData), /^role=release$/m);
+      assert.deepEqual(Object.keys(outputs.targetGroups as object).sort(), ["app", "content"]);
     });
 
     it("tags every taggable resource with stack, environment and commit", () => {

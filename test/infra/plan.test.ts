@@ -36,7 +36,12 @@ function assertWellFormed(doc: PlanDocument): void {
   // One JSON document: nothing is lost or changed by serialising it.
   assert.deepEqual(JSON.parse(JSON.stringify(doc)), doc);
   assert.deepEqual(Object.keys(doc), ["stack", "commit", "offline", "resources", "cost", "policies"]);
-  assert.deepEqual(Object.keys(doc.cost), ["currency", "hourly", "daily", "monthly", "lines", "unpriced"]);
+  // `scheduled`: a preview's cost on its sleep schedule, beside the always-on figures.
+  const costKeys = ["currency", "hourly", "daily", "monthly", "lines", "unpriced"];
+  assert.deepEqual(
+    Object.keys(doc.cost).filter((k) => k !== "scheduled"),
+    costKeys,
+  );
   for (const r of doc.resources) assert.deepEqual(Object.keys(r), ["type", "name", "parent", "inputs"]);
   const hourly = doc.cost.lines.reduce((sum, l) => sum + l.hourly, 0);
   assert.equal(doc.cost.hourly, hourly);

@@ -82,7 +82,7 @@ describe("previews", function () {
       assert.equal(config.environment, "preview");
       assert.equal(config.image.commit, SHA);
       assert.equal(meta.expiresAt, "2026-03-03T12:00:00.000Z");
-      assert.equal(config.preview.instanceType, "t4g.nano");
+      assert.deepEqual(config.preview.instanceTypes, ["t4g.small", "c7g.medium", "c6g.medium", "t4g.medium"]);
       assert.equal(config.database, undefined);
     });
 
@@ -96,11 +96,11 @@ describe("previews", function () {
         "aws:lb/listener:Listener",
         "aws:rds/instance:Instance",
         "aws:elasticache/replicationGroup:ReplicationGroup",
-        "aws:autoscaling/group:Group",
+        "aws:ec2/instance:Instance",
       ]) {
         assert.equal(types.has(type), false, type);
       }
-      assert.equal(ofType(run.resources, "aws:ec2/instance:Instance").length, 1);
+      assert.equal(ofType(run.resources, "aws:autoscaling/group:Group").length, 1);
     });
 
     it("adds a host rule <sha7>.<domain> with its own priority on the base listener", () => {
@@ -113,31 +113,30 @@ describe("previews", function () {
       const tg = one(run.resources, "aws:lb/targetGroup:TargetGroup", "preview-0123456-tg");
       assert.equal(tg.inputs.vpcId, FAKE_PREVIEW_BASE.vpcId);
       assert.equal(input(tg, "healthCheck.path"), "/healthz");
-      const attachment = one(
-        run.resources,
-        "aws:lb/targetGroupAttachment:TargetGroupAttachment",
-        "preview-0123456-target",
-      );
-      assert.equal(attachment.inputs.targetId, "preview-0123456-vm_id");
+      const group = one(run.resources, "aws:autoscaling/group:Group", "preview-0123456-asg");
+      const arns = group.inputs.targetGroupArns as string[];
+      assert.equal(arns.length, 1);
+      assert.match(String(arns[0]), /:targetgroup\/preview-0123456-tg-[0-9a-f]{7}\//);
     });
 
-    it("runs one small all-in-one machine, IMDSv2, encrypted, with its own data", () => {
-      const vm = one(run.resources, "aws:ec2/instance:Instance", "preview-0123456-vm");
-      assert.equal(vm.inputs.instanceType, "t4g.nano");
-      assert.equal(vm.inputs.ami, fakeAmiId(SHA));
-      assert.equal(input(vm, "metadataOptions.httpTokens"), "required");
-      assert.equal(input(vm, "rootBlockDevice.encrypted"), true);
-      assert.equal(input(vm, "rootBlockDevice.volumeSize"), 10);
-      assert.equal(vm.inputs.associatePublicIpAddress, false);
-      assert.equal(vm.inputs.subnetId, (FAKE_PREVIEW_BASE.privateSubnetIds as string[])[0]);
-      const data = parseUserData(String(vm.inputs.userData));
+    it("runs one all-in-one machine from a launch template: IMDSv2, encrypted, with its own data", () => {
+      const lt = one(run.resources, "aws:ec2/launchTemplate:LaunchTemplate", "preview-0123456-lt");
+      assert.equal(lt.inputs.imageId, fakeAmiId(SHA));
+      assert.equal(input(lt, "metadataOptions.httpTokens"), "required");
+      const [root] = lt.inputs.blockDeviceMappings as { ebs: Record<string, unknown> }[];
+      assert.equal(root?.ebs.encrypted, "true");
+      assert.equal(root?.ebs.volumeSize, 10);
+      const group = one(run.resources, "aws:autoscaling/group:Group", "preview-0123456-asg");
+      assert.deepEqual(group.inputs.vpcZoneIdentifiers, FAKE_PREVIEW_BASE.privateSubnetIds);
+      const data = parseUserData(Buffer.from(String(lt.inputs.userData), "base64").toString("utf8"));
       assert.equal(data.role, "all-in-one");
       assert.equal(data.commit, SHA);
       assert.equal(data.preview_data_source, "dump");
       assert.equal(data.preview_data_s3_uri, "s3://example-anonymised-dumps/app/latest.sql.gz");
       assert.equal(data.expires_at, meta.expiresAt);
+      assert.equal(data.site_url, "https://0123456.preview.example.com");
       assert.equal(data.database_host, undefined);
-      const tags = vm.inputs.tags as Record<string, string>;
+      const tags = lt.inputs.tags as Record<string, string>;
       assert.equal(tags[RESOURCE_TAGS.stack], "preview-0123456");
       assert.equal(tags[RESOURCE_TAGS.environment], "preview");
       assert.equal(tags[RESOURCE_TAGS.commit], SHA);

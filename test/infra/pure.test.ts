@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { maxVpcPrefixFor, subnetLayout } from "../../infra/cidr.js";
 import { replicationSettings } from "../../infra/components/cache.js";
-import { enginePort, finalSnapshotName, instanceSettings } from "../../infra/components/database.js";
+import { enginePort, finalSnapshotIdentifier, instanceSettings } from "../../infra/components/database.js";
 import { asgTags, fleetRoles, healthCheckType, refreshPreferences } from "../../infra/components/fleet.js";
 import { publicIngress } from "../../infra/components/load-balancer.js";
 import { natStrategy } from "../../infra/components/network.js";
@@ -115,23 +115,19 @@ describe("component helpers", () => {
   });
 
   it("restores from a snapshot without naming a database or user", () => {
-    const staging = instanceSettings("db", required(exampleConfig("staging").database, "database"), true);
+    const staging = instanceSettings(required(exampleConfig("staging").database, "database"), true);
     assert.equal(staging.snapshotIdentifier, "app-anonymised-latest");
     assert.equal(staging.dbName, undefined);
     assert.equal(staging.username, undefined);
-    const production = instanceSettings(
-      "production-db-db",
-      required(exampleConfig("production").database, "database"),
-      true,
-    );
+    const production = instanceSettings(required(exampleConfig("production").database, "database"), true);
     assert.equal(production.dbName, "app");
-    assert.equal(production.finalSnapshotIdentifier, "production-db-db-final");
+    assert.equal(production.skipFinalSnapshot, false);
     assert.equal(
-      instanceSettings("x", required(exampleConfig("testing").database, "database"), false).skipFinalSnapshot,
+      instanceSettings(required(exampleConfig("testing").database, "database"), false).skipFinalSnapshot,
       true,
     );
     assert.equal(enginePort("postgres"), 5432);
-    assert.equal(finalSnapshotName("9_x"), "db-9-x-final");
+    assert.match(finalSnapshotIdentifier("9_x", "9-x-subnets-0a1b2c3"), /^db-9-x-final-[0-9a-f]{8}$/);
   });
 
   it("enables cache failover only with a replica", () => {
