@@ -375,7 +375,10 @@ describe("environment components (offline, recorded)", function () {
       // as every role's user-data does); no value of a secret is exported.
       const text = JSON.stringify(outputs);
       assert.match(text, /database_secret_arn=arn:aws:secretsmanager:/);
-      assert.doesNotMatch(text.replace(/database_secret_arn=arn:aws:secretsmanager:[^\\"]+/g, ""), /password|secret/i);
+      assert.doesNotMatch(
+        text.replace(/database_secret_arn=arn:aws:secretsmanager:[^\\"]+/g, ""),
+        /password|secret/i,
+      );
       assert.match(String((outputs.releaseTask as { userData: string }).userData), /^role=release$/m);
       assert.deepEqual(Object.keys(outputs.targetGroups as object).sort(), ["app", "content"]);
     });
