@@ -222,7 +222,10 @@ describe("cli: hostile input through the real bin (issue 12)", function () {
       name: "a group without its sub-command",
       args: ["preview"],
       code: 2,
-      says: [/'flightdeck preview' needs a sub-command/, /preview up, preview down <ref>, preview list/],
+      says: [
+        /'flightdeck preview' needs a sub-command/,
+        /preview up \[--branch B\], preview down <ref>, preview list, preview sleep <ref>, preview wake <ref>/,
+      ],
     },
     {
       name: "promote to itself",
@@ -588,12 +591,17 @@ describe("cli: hostile input through the real bin (issue 12)", function () {
   ] as const) {
     it(`${signal} during plan exits 130 saying what was interrupted${json ? " (--json: an error document)" : ""}`, async () => {
       const before = snapshot(repo.dir, box);
+      const signalLog = join(mkdtempSync(join(tmpdir(), "fd-signals-")), "log");
       const child = spawn(
         process.execPath,
         [BIN, "plan", "staging", "--offline", ...(json ? ["--json"] : [])],
         {
           cwd: repo.dir,
-          env: box.env,
+          env: {
+            ...box.env,
+            NODE_OPTIONS: `--import=${join(ROOT, "test/cli/fixtures/record-signal-handlers.mjs")}`,
+            FLIGHTDECK_SIGNAL_LOG: signalLog,
+          },
         },
       );
       let stdout = "";
@@ -601,8 +609,9 @@ describe("cli: hostile input through the real bin (issue 12)", function () {
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       const ended = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-      // The run's handler is in place once the command's modules load; the offline plan takes seconds.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Signal once the run's own handler is in place: before that, the default action would
+      // kill the process, and a fixed delay raced a fast machine's whole plan (CI saw exit 0).
+      await handlerInstalled(signalLog, signal);
       child.kill(signal);
       const code = await ended;
       assert.equal(code, 130, stderr);
@@ -615,6 +624,18 @@ describe("cli: hostile input through the real bin (issue 12)", function () {
     });
   }
 });
+
+/**
+ * Waits until the process has added a listener for `signal` (reported through
+ * the preload fixtures/record-signal-handlers.mjs writes to `log`).
+ */
+async function handlerInstalled(log: string, signal: "SIGINT" | "SIGTERM"): Promise<void> {
+  for (let waited = 0; waited < 60_000; waited += 5) {
+    if (existsSync(log) && readFileSync(log, "utf8").split("\n").includes(signal)) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.fail(`the run never listened for ${signal}`);
+}
 
 describe("cli: hostile input at a terminal, in-process", function () {
   this.timeout(120_000);
