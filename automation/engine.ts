@@ -74,6 +74,31 @@ export interface RunResult {
   outputs?: OutputMap;
 }
 
+/**
+ * A resource a refresh preview found changed outside flightdeck: `update`, its
+ * live properties differ from the state; `delete`, it no longer exists.
+ */
+export interface DriftedResource {
+  urn: string;
+  type: string;
+  name: string;
+  change: "update" | "delete";
+  /** The properties that differ, when the engine names them. */
+  properties?: string[];
+}
+
+export interface DriftResult extends RunResult {
+  drifted: DriftedResource[];
+}
+
+/** One resource of a stack's state: its URN, type, and the cloud's ID and ARN when it has them. */
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  arn?: string;
+}
+
 export interface Engine {
   /** `local` (Automation API) or `memory`. */
   readonly kind: "local" | "memory";
@@ -88,6 +113,10 @@ export interface Engine {
   preview(stack: string, options?: RunOptions): Promise<RunResult>;
   refresh(stack: string, options?: RunOptions): Promise<RunResult>;
   destroy(stack: string, options?: RunOptions): Promise<RunResult>;
+  /** A refresh that changes nothing (`pulumi refresh --preview-only`): the resources changed outside flightdeck. */
+  refreshPreview(stack: string, options?: RunOptions): Promise<DriftResult>;
+  /** Every resource the stack's state holds (custom resources only). */
+  resources(stack: string): Promise<StateResource[]>;
   outputs(stack: string): Promise<OutputMap>;
   /** Newest first; at most `limit` entries when given. */
   history(stack: string, limit?: number): Promise<UpdateRecord[]>;

@@ -1,8 +1,10 @@
 /**
  * What the operations ask git (through simple-git): which full SHA a ref
  * names, who wrote a range of commits, whether a commit is on a branch,
- * whether the tree is clean, and the recent log for the dashboard.
+ * whether the tree is clean, the recent log for the dashboard, the commits
+ * between what runs and what comes, and which commits contain which.
  */
+import { execFile } from "node:child_process";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { ExitCode, UserError } from "../infra/errors.js";
 import { isFullSha } from "../infra/naming.js";
@@ -221,4 +223,143 @@ export async function commitInfo(dir: string, sha: string): Promise<CommitInfo> 
   const [info] = parseCommitLines(text);
   if (!info) throw unknownRef(sha);
   return info;
+}
+
+/** One commit of a log: its parents, author and whole message. */
+export interface LoggedCommit {
+  sha: string;
+  parents: string[];
+  authorName: string;
+  /** Lower-cased. */
+  authorEmail: string;
+  /** ISO time the commit was authored. */
+  date: string;
+  /** Subject and body. */
+  message: string;
+  /** In a log between two commits: `to` when only the new commit has it, `from` when only the old one does. */
+  side: "from" | "to";
+}
+
+// %m is the side mark of a symmetric range (`<` left, `>` right): git-log(1), PRETTY FORMATS.
+const LOG_FORMAT = `--format=%m%H${FIELD}%P${FIELD}%an${FIELD}%ae${FIELD}%aI${FIELD}%B${RECORD}`;
+
+function parseLog(text: string): LoggedCommit[] {
+  const out: LoggedCommit[] = [];
+  for (const raw of text.split(RECORD)) {
+    const record = raw.replace(/^\s+/, "");
+    if (record.length === 0) continue;
+    const [head = "", parents = "", authorName = "", authorEmail = "", date = "", message = ""] =
+      record.split(FIELD);
+    const mark = head.charAt(0);
+    const sha = /^[0-9a-f]/.test(mark) ? head : head.slice(1);
+    if (!isFullSha(sha)) continue;
+    out.push({
+      sha,
+      parents: parents.split(" ").filter((p) => p.length > 0),
+      authorName,
+      authorEmail: authorEmail.toLowerCase(),
+      date,
+      message: message.trim(),
+      side: mark === "<" ? "from" : "to",
+    });
+  }
+  return out;
+}
+
+export interface LogBetween {
+  /** Newest first, at most `limit`. */
+  commits: LoggedCommit[];
+  /** How many commits each side has in all (more than listed when the limit cut the list). */
+  toCount: number;
+  fromCount: number;
+}
+
+/**
+ * The commits between what runs (`from`; undefined: nothing yet) and what
+ * comes (`to`), in one `git log` of the symmetric range `from...to`: those only
+ * `to` has (released) and those only `from` has (un-released: a rollback, or
+ * a branch that diverged). When the limit cuts the list, `git rev-list --count`
+ * tells how many there are in all.
+ */
+export async function logBetween(
+  dir: string,
+  from: string | undefined,
+  to: string,
+  limit: number,
+): Promise<LogBetween> {
+  if (!isFullSha(to) || (from !== undefined && !isFullSha(from))) throw unknownRef(from ?? to);
+  const repo = git(dir);
+  const max = `--max-count=${Math.max(1, Math.floor(limit))}`;
+  const range = from ? ["--left-right", `${from}...${to}`] : [to];
+  let commits: LoggedCommit[];
+  try {
+    commits = parseLog(await repo.raw(["log", LOG_FORMAT, max, ...range, "--"]));
+  } catch (error) {
+    throw new UserError(`cannot list the commits ${from ? `between ${from} and ${to}` : `up to ${to}`}`, {
+      tryMessage:
+        "Run `git fetch --all --tags` so both commits are in this repository (a shallow clone needs `--unshallow`).",
+      exitCode: ExitCode.usage,
+      cause: error,
+    });
+  }
+  const listed = (side: LoggedCommit["side"]) => commits.filter((c) => c.side === side).length;
+  if (commits.length < limit) return { commits, toCount: listed("to"), fromCount: listed("from") };
+  const counts = await tryRaw(repo, ["rev-list", "--count", ...range]);
+  const [left, right] = (counts ?? "").split(/\s+/).map((n) => (/^\d+$/.test(n) ? Number(n) : undefined));
+  return from
+    ? { commits, fromCount: left ?? listed("from"), toCount: right ?? listed("to") }
+    : { commits, fromCount: 0, toCount: left ?? listed("to") };
+}
+
+/**
+ * Whether `ancestor` is `descendant` or one of its ancestors (`git merge-base
+ * --is-ancestor`: exit 0 yes, 1 no, anything else an error such as an unknown
+ * commit, reported as undefined). Run directly: simple-git does not reject on
+ * an exit code without stderr.
+ */
+export function isAncestor(dir: string, ancestor: string, descendant: string): Promise<boolean | undefined> {
+  if (!isFullSha(ancestor) || !isFullSha(descendant)) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    execFile("git", ["merge-base", "--is-ancestor", ancestor, descendant], { cwd: dir }, (error) => {
+      if (!error) return resolve(true);
+      resolve((error as { code?: unknown }).code === 1 ? false : undefined);
+    });
+  });
+}
+
+/** The most commits a search by text lists (an issue key rarely has more). */
+export const MAX_MENTIONING = 500;
+
+/**
+ * Commits whose message mentions `text` (case-insensitive, as a fixed string:
+ * `git log -i -F --grep`), reachable from any branch, remote branch or tag, or
+ * from `starts` (full SHAs, e.g. what stacks run); newest first.
+ */
+export async function commitsMentioning(
+  dir: string,
+  text: string,
+  starts: string[],
+): Promise<LoggedCommit[]> {
+  const from = starts.filter(isFullSha);
+  const out = await tryRaw(git(dir), [
+    "log",
+    LOG_FORMAT,
+    `--max-count=${MAX_MENTIONING}`,
+    "-i",
+    "-F",
+    `--grep=${text}`,
+    "--branches",
+    "--remotes",
+    "--tags",
+    ...from,
+    "--",
+  ]);
+  return out ? parseLog(out) : [];
+}
+
+/** The commits a merge commit brought in: reachable from it but not from its first parent (the merge excluded). */
+export async function commitsMergedBy(dir: string, merge: string): Promise<LoggedCommit[]> {
+  if (!isFullSha(merge)) return [];
+  const out = await tryRaw(git(dir), ["log", LOG_FORMAT, `${merge}^1..${merge}`, "--"]);
+  return (out ? parseLog(out) : []).filter((c) => c.sha !== merge);
 }

@@ -7,7 +7,14 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode, isUserError } from "../infra/errors.js";
-import type { EventInput, EventListener, FlightdeckEvent, OperationName, ResultEvent } from "./events.js";
+import type {
+  EventInput,
+  EventListener,
+  FlightdeckEvent,
+  NotificationDelivery,
+  OperationName,
+  ResultEvent,
+} from "./events.js";
 
 /** What the body of an operation returns on success. */
 export interface Outcome<T> {
@@ -16,6 +23,21 @@ export interface Outcome<T> {
   stack?: string;
   url?: string;
   changes?: ResultEvent["changes"];
+}
+
+/** How an operation ended, as its result event will say (for the ending hook). */
+export type Ending =
+  | { ok: true; data: unknown; summary: string; url?: string; durationMs: number }
+  | { ok: false; error: unknown; summary: string; durationMs: number };
+
+/**
+ * Told of every event, then of the ending before the result event is emitted
+ * (the notifications, `notify.ts`): what it reports joins the result event, its
+ * warnings are diagnostics, and nothing it does can fail the operation.
+ */
+export interface EndingHook {
+  observe(event: FlightdeckEvent): void;
+  finish(ending: Ending, warn: (message: string) => void): Promise<NotificationDelivery[] | undefined>;
 }
 
 export interface OperationContext {
@@ -91,6 +113,7 @@ export interface RunSettings {
    * flag may carry a token, and neither the renderers nor the log may show it.
    */
   redact?: (text: string) => string;
+  hook?: EndingHook;
 }
 
 export async function runOperation<T>(
@@ -107,6 +130,11 @@ export async function runOperation<T>(
     const event = redact ? redactEvent(raw, redact) : raw;
     log.write(event);
     try {
+      settings.hook?.observe(event);
+    } catch {
+      // The hook only listens; its bug must not touch the operation.
+    }
+    try {
       settings.onEvent?.(event);
     } catch {
       // A renderer's bug must not abort a half-done update; the log still has every event.
@@ -118,8 +146,26 @@ export async function runOperation<T>(
 
   deliver(stamp({ type: "start", ...withoutUndefined(settings.start), logFile }));
   const durationMs = () => now().getTime() - startedAt.getTime();
+  const finish = async (ending: Ending): Promise<{ notifications?: NotificationDelivery[] }> => {
+    if (!settings.hook) return {};
+    const warn = (message: string) => ctx.emit({ type: "diagnostic", severity: "warning", message });
+    try {
+      const notifications = await settings.hook.finish(ending, warn);
+      return notifications && notifications.length > 0 ? { notifications } : {};
+    } catch (error) {
+      warn(`could not send the notifications: ${(error as Error).message}`);
+      return {};
+    }
+  };
   try {
     const outcome = await body(ctx);
+    const told = await finish({
+      ok: true,
+      data: outcome.data,
+      summary: outcome.summary,
+      durationMs: durationMs(),
+      ...(outcome.url ? { url: outcome.url } : {}),
+    });
     deliver(
       stamp({
         type: "result",
@@ -129,11 +175,14 @@ export async function runOperation<T>(
         durationMs: durationMs(),
         ...withoutUndefined({ stack: outcome.stack, url: outcome.url, changes: outcome.changes }),
         data: outcome.data,
+        ...told,
       }),
     );
     return outcome.data;
   } catch (error) {
     const data = (error as { data?: unknown } | undefined)?.data;
+    const summary = describeError(error).message;
+    const told = await finish({ ok: false, error, summary, durationMs: durationMs() });
     deliver(
       stamp({
         type: "result",
@@ -143,6 +192,7 @@ export async function runOperation<T>(
         durationMs: durationMs(),
         ...withoutUndefined({ stack: settings.start.stack, data }),
         error: describeError(error),
+        ...told,
       }),
     );
     throw error;

@@ -5,6 +5,7 @@
  * the real ones (`wiring.ts`); every command reads them from its run context.
  */
 import type { ImageResolver, OperationDeps, Operations } from "../automation/api.js";
+import type { Cloud } from "../automation/cloud.js";
 import type { Engine } from "../automation/engine.js";
 import type { SignalSource } from "./interrupt.js";
 import type { CommitChoice } from "./ui/choices.js";
@@ -31,6 +32,8 @@ export interface CliDeps {
     options?: EngineOptions,
   ) => Promise<Engine>;
   createOperations: (deps: OperationDeps) => Promise<Operations>;
+  /** AWS beside the engine, for the release phase and rollout checks (default: the AWS SDK's). */
+  cloud: (engine: Engine) => Promise<Cloud>;
   /** The image resolver (default: the automation layer's, which asks AWS). */
   images: () => Promise<ImageResolver>;
   planOffline: OfflinePlanner;

@@ -39,6 +39,7 @@ async function defaultDeps(overrides: Partial<CliDeps>): Promise<CliDeps> {
     createEngine: wiring.createEngine,
     createOperations: wiring.createOperations,
     images: wiring.imageResolver,
+    cloud: () => wiring.awsCloud(process.env),
     planOffline: wiring.planOffline,
     resolveCommit: wiring.resolveCommit,
     recentCommits: wiring.recentCommits,
@@ -102,6 +103,9 @@ export async function main(argv: string[], overrides: Partial<CliDeps> = {}): Pr
   ignoreClosedPipe(stdout);
   ignoreClosedPipe(stderr);
   const env = overrides.env ?? process.env;
+  // The AWS SDK warns once per process that its releases after January 2027 need Node 22: a note
+  // for whoever upgrades the pinned SDK (README, Development), not for every command's stderr.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const isTTY = overrides.isTTY ?? stdout.isTTY === true;
   const c = colors(colorEnabled(isTTY, env));
   const longArgs = longArguments(argv);

@@ -107,6 +107,19 @@ export function plainEventLine(event: FlightdeckEvent, c: Colors): string | unde
       return `${at} ${event.severity === "error" ? c.red("error") : c.yellow("warning")} ${event.message}`;
     case "item":
       return `${at} ${event.stack} ${event.status === "failed" ? c.red("failed") : event.status}${event.message ? `: ${event.message}` : ""}`;
+    case "rollout": {
+      const mark =
+        event.status === "failed"
+          ? c.red("failed")
+          : event.status === "done"
+            ? c.green("done")
+            : event.status;
+      const tail =
+        event.status === "failed" && event.logTail?.length
+          ? `\n${event.logTail.map((l) => `    ${l}`).join("\n")}`
+          : "";
+      return `${at} ${event.phase} ${mark}: ${event.message}${tail}`;
+    }
     case "result": {
       const verdict = event.ok ? c.green("ok") : c.red("failed");
       const url = event.url ? ` ${event.url}` : "";

@@ -60,7 +60,7 @@ function usageError(error: CommanderError, argv: readonly string[]): UserError {
   });
 }
 
-const PREVIEW_COMMANDS = new Set(["up", "down", "list"]);
+const PREVIEW_COMMANDS = new Set(["up", "down", "list", "sleep", "wake", "comment"]);
 
 const KNOWN_COMMANDS = new Set([
   "status",
@@ -71,6 +71,9 @@ const KNOWN_COMMANDS = new Set([
   "history",
   "preview",
   "reap",
+  "where",
+  "drift",
+  "sweep",
 ]);
 
 /**
@@ -114,7 +117,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
 function usageErrorForGroup(argv: readonly string[]): never {
   const group = argv.find((a) => !a.startsWith("-")) ?? "";
   throw new UserError(`'flightdeck ${group}' needs a sub-command`, {
-    tryMessage: group === "preview" ? "Use one of: preview up, preview down <ref>, preview list." : undefined,
+    tryMessage:
+      group === "preview"
+        ? "Use one of: preview up [--branch B], preview down <ref>, preview list, preview sleep <ref>, preview wake <ref>, preview comment."
+        : undefined,
     nextSteps: [`Run \`flightdeck ${group} --help\` for usage.`],
     exitCode: ExitCode.usage,
   });

@@ -28,9 +28,17 @@ export type ParsedCommand =
   | { command: "promote"; from: string; to: string; globals: GlobalOptions }
   | { command: "rollback"; env: string; ref: string; globals: GlobalOptions }
   | { command: "history"; env: string; limit?: number; globals: GlobalOptions }
-  | { command: "preview up"; commit?: string; ttl?: string; globals: GlobalOptions }
+  /** Every stack whose running commit contains a commit, branch or issue key's commits. */
+  | { command: "where"; query: string; globals: GlobalOptions }
+  | { command: "preview up"; commit?: string; branch?: string; ttl?: string; globals: GlobalOptions }
   | { command: "preview down"; ref: string; globals: GlobalOptions }
   | { command: "preview list"; globals: GlobalOptions }
+  | { command: "preview sleep"; ref: string; globals: GlobalOptions }
+  | { command: "preview wake"; ref: string; globals: GlobalOptions }
+  | { command: "preview comment"; ref: string; globals: GlobalOptions }
+  /** A refresh preview of environments (none: every environment stack that exists). */
+  | { command: "drift"; envs: string[]; globals: GlobalOptions }
+  | { command: "sweep"; delete: boolean; globals: GlobalOptions }
   | {
       command: "reap";
       olderThan?: string;

@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../infra/errors.js";
 import type { GlobalOptions, ParsedCommand } from "./parsed-command.js";
+import { addCheckCommands } from "./program-checks.js";
 
 /** Exit codes, as `--help` and the README show them. */
 export const EXIT_CODE_TABLE: readonly (readonly [number, string])[] = [
@@ -240,31 +241,71 @@ export function buildProgram(sink: Sink): Command {
       sink(defined({ command: "history", env, limit: opts.limit, globals: globalsOf(cmd) })),
     );
 
+  leaf(program, "where", "every environment and preview whose running commit contains a change", [
+    "flightdeck where 1a2b3c4",
+    "flightdeck where feature/ABC-123-login",
+    "flightdeck where ABC-123 --json",
+  ])
+    .argument(
+      "<change>",
+      "a commit, a branch or tag (also a merged, deleted branch), or an issue key",
+      refArg,
+    )
+    .action((query: string, _opts, cmd: Command) =>
+      sink({ command: "where", query, globals: globalsOf(cmd) }),
+    );
+
   const preview = program
     .command("preview")
-    .description("throw-away environments, one per commit, served at https://<sha7>.<preview domain>")
+    .description(
+      "throw-away environments, one per commit (https://<sha7>.<preview domain>) or per branch (https://<slug>.<preview domain>)",
+    )
     .addHelpText(
       "after",
       examplesHelp([
         "flightdeck preview up --commit HEAD",
+        "flightdeck preview up --branch feature/login",
         "flightdeck preview list",
+        "flightdeck preview wake feature/login",
         "flightdeck preview down 1a2b3c4 --yes",
       ]) + exitCodeHelp(),
     );
 
-  leaf(preview, "up", "create or update the preview of a commit", [
-    "flightdeck preview up",
-    "flightdeck preview up --commit feature/login --ttl 48h",
-  ])
+  leaf(
+    preview,
+    "up",
+    "create or update the preview of a commit, or of a branch (following its newest commit)",
+    [
+      "flightdeck preview up",
+      "flightdeck preview up --commit feature/login --ttl 48h",
+      "flightdeck preview up --branch feature/login",
+    ],
+  )
     .option("--commit <ref>", "SHA, short SHA, branch or tag (default: HEAD)", refArg)
+    .option(
+      "--branch <name>",
+      "a branch preview (stack preview-b-<slug>): the branch's newest commit at a URL that stays; removed by reap once the branch is merged or deleted",
+      refArg,
+    )
     .option(
       "--ttl <duration>",
       "time to live, like 30m, 24h or 7d (default: the previews config's)",
       durationArg,
     )
-    .action((opts: { commit?: string; ttl?: string }, cmd: Command) =>
-      sink(defined({ command: "preview up", commit: opts.commit, ttl: opts.ttl, globals: globalsOf(cmd) })),
-    );
+    .action((opts: { commit?: string; branch?: string; ttl?: string }, cmd: Command) => {
+      if (opts.commit !== undefined && opts.branch !== undefined) {
+        cmd.error("error: give --commit or --branch, not both", { exitCode: ExitCode.usage });
+      }
+      sink(
+        defined({
+          command: "preview up",
+          commit: opts.commit,
+          branch: opts.branch,
+          ttl: opts.ttl,
+          globals: globalsOf(cmd),
+        }),
+      );
+    });
 
   leaf(preview, "down", "destroy a commit's preview and remove its stack", [
     "flightdeck preview down 1a2b3c4",
@@ -280,11 +321,41 @@ export function buildProgram(sink: Sink): Command {
     "flightdeck preview list --json",
   ]).action((_opts, cmd: Command) => sink({ command: "preview list", globals: globalsOf(cmd) }));
 
-  leaf(program, "reap", "destroy and remove every preview past its TTL (nightly in CI)", [
-    "flightdeck reap --dry-run",
-    "flightdeck reap --yes",
-    "flightdeck reap --older-than 72h --concurrency 8 --yes",
-  ])
+  for (const [name, description] of [
+    ["sleep", "put a preview to sleep now (capacity 0, the sleeping page) until it is woken"],
+    ["wake", "wake a preview now, until the next scheduled sleep"],
+  ] as const) {
+    leaf(preview, name, description, [
+      `flightdeck preview ${name} feature/login`,
+      `flightdeck preview ${name} 1a2b3c4`,
+    ])
+      .argument("<ref>", "the preview: its stack name, a branch with a branch preview, or a commit", refArg)
+      .action((ref: string, _opts, cmd: Command) =>
+        sink({ command: `preview ${name}`, ref, globals: globalsOf(cmd) }),
+      );
+  }
+
+  leaf(
+    preview,
+    "comment",
+    "post the preview's URL on its open Bitbucket pull request(s), updating the one comment it keeps there",
+    ["BITBUCKET_PR_TOKEN=... flightdeck preview comment feature/login"],
+  )
+    .argument("<ref>", "the preview: its stack name, a branch with a branch preview, or a commit", refArg)
+    .action((ref: string, _opts, cmd: Command) =>
+      sink({ command: "preview comment", ref, globals: globalsOf(cmd) }),
+    );
+
+  leaf(
+    program,
+    "reap",
+    "destroy every preview past its TTL, and branch previews whose branch is merged or deleted (nightly in CI)",
+    [
+      "flightdeck reap --dry-run",
+      "flightdeck reap --yes",
+      "flightdeck reap --older-than 72h --concurrency 8 --yes",
+    ],
+  )
     .option("--older-than <duration>", "also previews created longer ago than this, like 72h", durationArg)
     .option("--dry-run", "list what would be destroyed and touch nothing")
     .addOption(
@@ -302,5 +373,6 @@ export function buildProgram(sink: Sink): Command {
       ),
     );
 
+  addCheckCommands(program, sink, { leaf, globalsOf, stackArg });
   return program;
 }

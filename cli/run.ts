@@ -38,7 +38,7 @@ export interface RunContext {
   costPerDay?: CostPerDay;
   redact?: (text: string) => string;
   /** The engine and image resolver of this run, made once: every operation of the run shares them. */
-  backends?: Promise<Pick<OperationDeps, "engine" | "images">>;
+  backends?: Promise<Pick<OperationDeps, "engine" | "images" | "cloud">>;
   /** Each committed stack config this run validated, read once (the input check and the confirmation both need it). */
   configs?: Map<string, Promise<StackConfig>>;
   /** Arguments too long to echo in full: messages on stderr show them cut short. */
@@ -154,18 +154,17 @@ export async function operations(
     const { weakPassphraseWarning } = await import("../infra/redact.js");
     const weak = weakPassphraseWarning(ctx.deps.env);
     if (weak) warn(ctx, weak);
-    return {
-      engine: await ctx.deps.createEngine(ctx.projectDir, ctx.deps.env, {
-        onNotice: (message) => warn(ctx, message, "notice"),
-      }),
-      images: await ctx.deps.images(),
-    };
+    const engine = await ctx.deps.createEngine(ctx.projectDir, ctx.deps.env, {
+      onNotice: (message) => warn(ctx, message, "notice"),
+    });
+    return { engine, images: await ctx.deps.images(), cloud: await ctx.deps.cloud(engine) };
   })();
-  const { engine, images } = await ctx.backends;
+  const { engine, images, cloud } = await ctx.backends;
   return ctx.deps.createOperations({
     engine,
     projectDir: ctx.projectDir,
     images,
+    cloud,
     now: ctx.deps.clock,
     env: ctx.deps.env,
     ...extra,
@@ -299,7 +298,12 @@ export async function confirmIfProduction(
   stack: string,
   title: string,
 ): Promise<void> {
-  if (await isProductionStack(ctx, stack)) await confirm(ctx, cmd, { title, typeToConfirm: stack });
+  if (!(await isProductionStack(ctx, stack))) return;
+  // The prompt lists what it releases (read only when someone is asked: a terminal, no --yes).
+  const { releaseDetailsFor } = await import("./ui/Confirm.js");
+  const details =
+    ctx.mode === "ink" && !cmd.globals.yes ? await releaseDetailsFor(cmd, () => operations(ctx)) : [];
+  await confirm(ctx, cmd, { title, typeToConfirm: stack, ...(details.length > 0 ? { details } : {}) });
 }
 
 /** The `actor` input of an operation: the --actor flag, when given. */

@@ -5,6 +5,7 @@
  * mock runtime) and git's recent log.
  */
 import type { ImageResolver, OperationDeps, Operations } from "../automation/api.js";
+import type { Cloud } from "../automation/cloud.js";
 import type { Engine } from "../automation/engine.js";
 import { ExitCode, UserError } from "../infra/errors.js";
 import type { PlanDocument, PlanOfflineOptions } from "../infra/plan.js";
@@ -37,6 +38,11 @@ export async function createOperations(deps: OperationDeps): Promise<Operations>
 export async function imageResolver(): Promise<ImageResolver> {
   const { createImageResolver } = await import("../automation/images.js");
   return createImageResolver();
+}
+
+export async function awsCloud(env: Record<string, string | undefined>): Promise<Cloud> {
+  const { createAwsCloud } = await import("../automation/cloud/aws.js");
+  return createAwsCloud(env);
 }
 
 export const planOffline: OfflinePlanner = async (input) => {

@@ -8,7 +8,7 @@
  * - Backend and secrets: `backend.ts` (relative paths made absolute once; a
  *   fresh machine's work directory gets the stack's encryption settings back
  *   from its state, so secrets stay readable everywhere).
- * - Each stack runs from its own work directory (see `workdir.ts`) so the
+ * - Each stack runs from its own work directory (`workdir.ts`, `stack-render.ts`) so the
  *   committed `Pulumi.<env>.yaml` is never modified by a deploy.
  * - Cancellation: one SIGINT to our own `pulumi` process (in a process group
  *   of its own, `pulumi-process.ts`), Pulumi's graceful cancel: it finishes
@@ -26,7 +26,6 @@ import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type * as Auto from "@pulumi/pulumi/automation/index.js";
-import { isPreviewStackName } from "../../infra/naming.js";
 import { plainValues } from "../config-map.js";
 import {
   type ConfigMap,
@@ -39,26 +38,26 @@ import {
   type UpdateKind,
   type UpdateRecord,
 } from "../engine.js";
-import { type Backend, backendUrlFor, cancelCommand, pulumiEnv, secretsSourceFor } from "./backend.js";
+import { type Backend, backendUrlFor, cancelCommand, pulumiEnv } from "./backend.js";
 import { ensurePlugins, type LocateOptions, locateEngine } from "./install.js";
 import { runningUpdates } from "./locks.js";
 import { requireBuiltProgram } from "./program-build.js";
 import { pulumiCommandAt } from "./pulumi-process.js";
 import { engineError } from "./failures.js";
+import { type DriftResult, refreshPreviewOf, type StateResource, stateResourcesOf } from "./drift-events.js";
+import { renderStackWorkDir } from "./stack-render.js";
 import { DirectReads } from "./diy-reads.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { lazyRecords, type RecordStore, recordStoreFor } from "./records.js";
 import { changesOf, toStackSummary, updateEventMapper } from "./pulumi-records.js";
-import { copyOutputs, lastConfig, recordedEncryption, recordsOf } from "./stack-records.js";
+import { copyOutputs, recordsOf } from "./stack-records.js";
 import {
-  committedStackFilePath,
   type ProjectFile,
   prepareProjectFiles,
   projectWorkDir,
   readProjectFile,
   readStackFile,
   removeWorkDir,
-  renderStackFile,
   workDirFor,
   writeStackFile,
 } from "./workdir.js";
@@ -194,6 +193,17 @@ export class LocalEngine implements Engine {
     return { changes: changesOf(result.summary.resourceChanges) };
   }
 
+  /** `pulumi refresh --preview-only`; `drift-events.ts` reads what changed outside flightdeck. */
+  refreshPreview(stack: string, options: RunOptions = {}): Promise<DriftResult> {
+    return refreshPreviewOf((start) => this.runUpdate(stack, "refresh", options, start));
+  }
+
+  /** The state's resources with their IDs (`pulumi stack export`). */
+  async resources(stack: string): Promise<StateResource[]> {
+    const s = await this.select(stack);
+    return stateResourcesOf(await this.mapErrors(stack, "other", () => s.exportStack()));
+  }
+
   async outputs(stack: string): Promise<OutputMap> {
     const s = await this.select(stack);
     return copyOutputs(await this.mapErrors(stack, "other", () => s.outputs()));
@@ -273,36 +283,16 @@ export class LocalEngine implements Engine {
   }
 
   private async render(stack: string): Promise<{ ws: Auto.LocalWorkspace }> {
-    const project = await this.projectFile();
-    const committed = await readStackFile(committedStackFilePath(this.projectDir, project, stack));
-    const secretsFile =
-      committed ??
-      (isPreviewStackName(stack)
-        ? await readStackFile(committedStackFilePath(this.projectDir, project, "previews"))
-        : undefined);
-    const secrets = secretsSourceFor(stack, this.env, secretsFile);
-    const workDir = workDirFor(this.projectDir, stack);
-    const path = join(workDir, `Pulumi.${stack}.yaml`);
-    const current = await readStackFile(path);
-    const ws = await this.workspace(workDir, secrets.kind === "provider" ? secrets.provider : undefined);
-    const restore = !current && (await recordedEncryption(await this.automation(), stack, ws, this.direct));
-    let file = renderStackFile({
-      committed,
-      current,
-      ...(restore ? { encryption: restore.encryption } : {}),
+    const [project, auto] = await Promise.all([this.projectFile(), this.automation()]);
+    const open = (workDir: string, provider: string | undefined) => this.workspace(workDir, provider);
+    return renderStackWorkDir(stack, {
+      projectDir: this.projectDir,
+      env: this.env,
+      project,
+      auto,
+      direct: this.direct,
+      open,
     });
-    await writeStackFile(path, file);
-    if (restore) {
-      // With the stack's own key in place, its last config (secrets too) can be read and carried over.
-      const recorded = await lastConfig(restore.stack);
-      file = renderStackFile({
-        committed,
-        current: { ...file, config: { ...recorded.plain, ...file.config } },
-      });
-      await writeStackFile(path, file);
-      if (Object.keys(recorded.secrets).length > 0) await ws.setAllConfig(stack, recorded.secrets);
-    }
-    return { ws };
   }
 
   /** Refuses to run a program that is missing or older than its sources (`program-build.ts`). */

@@ -32,7 +32,7 @@ function stringValue(config: ConfigMap, key: string): string | undefined {
 }
 
 /** The outputs the real program exports, computed from the config alone: url, commit, imageId. */
-export function defaultOutputs(_stack: string, config: ConfigMap): Record<string, unknown> {
+export function defaultOutputs(stack: string, config: ConfigMap): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const image = objectValue(config, IMAGE_KEY);
   const meta = objectValue(config, PREVIEW_META_KEY);
@@ -41,8 +41,28 @@ export function defaultOutputs(_stack: string, config: ConfigMap): Record<string
   const commit = typeof image?.commit === "string" ? image.commit : undefined;
   if (commit) out.commit = commit;
   if (typeof image?.amiId === "string") out.imageId = image.amiId;
+  const region = stringValue(config, "aws:region") ?? stringValue(config, "flightdeck:region");
+  if (!meta && region && objectValue(config, "flightdeck:tiers")) {
+    // What the environment program outputs for the release phase and the rollout checks (infra/components/environment.ts).
+    const roles = Object.keys(objectValue(config, "flightdeck:tiers") ?? {});
+    out.region = region;
+    out.autoScalingGroups = Object.fromEntries(roles.map((role) => [role, `${stack}-${role}-asg`]));
+    out.targetGroups = {
+      app: `arn:aws:elasticloadbalancing:${region}:123456789012:targetgroup/${stack}-app/0`,
+    };
+    out.releaseTask = {
+      region,
+      subnetIds: ["subnet-memory1"],
+      securityGroupIds: ["sg-memory1"],
+      instanceProfileArn: `arn:aws:iam::123456789012:instance-profile/flightdeck/${stack}-app`,
+      instanceType: "t4g.small",
+      userData: `#flightdeck-userdata v1\nrole=app\nenvironment=${stack}\nstack=${stack}\ncommit=${commit ?? ""}\nregion=${region}\n`,
+    };
+  }
   if (meta && commit && typeof preview?.domain === "string") {
-    out.url = `https://${commit.slice(0, 7)}.${preview.domain}`;
+    // A branch preview is served at its slug, a commit preview at its short SHA (infra/components/preview.ts).
+    const host = typeof meta.slug === "string" && meta.slug ? meta.slug : commit.slice(0, 7);
+    out.url = `https://${host}.${preview.domain}`;
   } else if (domain) {
     out.url = `https://${domain}`;
   }

@@ -32,10 +32,17 @@
  *
  * `seed(stack, { config, outputs, history, resourceCount })` sets a stack up
  * directly (history newest first, as `history()` returns it).
+ *
+ * Drift: `drift(stack, name, change, properties?)` makes a held resource
+ * differ from the state (`update`) or vanish (`delete`) outside flightdeck;
+ * `refreshPreview` reports it until a `refresh` or `up` takes the state over.
+ * `resources(stack)` gives each held resource the ID `mem-<stack>-<name>`.
  */
 import { hostname, userInfo } from "node:os";
 import {
   type ConfigMap,
+  type DriftedResource,
+  type DriftResult,
   type Engine,
   type EngineEvent,
   type EngineStackSummary,
@@ -43,6 +50,7 @@ import {
   type RunOptions,
   type RunResult,
   StackLockedError,
+  type StateResource,
   StackNotEmptyError,
   StackNotFoundError,
   UpdateCancelledError,
@@ -100,6 +108,8 @@ interface StackState {
   history: UpdateRecord[];
   resources: MemoryResource[];
   running?: Running;
+  /** Resources changed outside flightdeck, by name (`drift`). */
+  drifted?: Map<string, DriftedResource>;
 }
 
 function latencyOf(option: LatencyOption | undefined, stack: string, kind: UpdateKind): number {
@@ -188,23 +198,53 @@ export class MemoryEngine implements Engine {
     const state = this.state(stack);
     const planned = this.resourcesFor(stack, state.config);
     const op: ResourceOp = state.resources.length === 0 ? "create" : "update";
-    const delay = interruptibleDelay(latencyOf(this.options.updateLatencyMs, stack, "preview"));
-    const onAbort = () => delay.stop();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      if (options.signal?.aborted) throw new UpdateCancelledError(stack);
-      await delay.done.catch(() => {
-        throw new UpdateCancelledError(stack);
-      });
-    } finally {
-      options.signal?.removeEventListener("abort", onAbort);
-    }
+    await this.lockFreeWait(stack, "preview", options);
     const failure = this.options.fail?.(stack, "preview");
     if (failure) throw new UpdateFailedError(stack, "preview", failure);
     for (const resource of planned) options.onEvent?.(resourceEvent(stack, resource, op, "done"));
     const changes = { [op]: planned.length };
     options.onEvent?.({ kind: "summary", changes });
     return { changes };
+  }
+
+  /** Make a held resource drift: changed (`update`, naming `properties`) or gone (`delete`) outside flightdeck. */
+  drift(stack: string, name: string, change: "update" | "delete", properties: string[] = []): void {
+    const state = this.state(stack);
+    const resource = state.resources.find((r) => r.name === name);
+    if (!resource) throw new Error(`stack '${stack}' holds no resource named '${name}'`);
+    state.drifted ??= new Map();
+    state.drifted.set(name, {
+      urn: urnOf(stack, resource),
+      type: resource.type,
+      name,
+      change,
+      ...(change === "update" && properties.length > 0 ? { properties: [...properties].sort() } : {}),
+    });
+  }
+
+  /** A refresh that changes nothing: takes no lock, leaves no history (Pulumi's `refresh --preview-only`). */
+  async refreshPreview(stack: string, options: RunOptions = {}): Promise<DriftResult> {
+    const state = this.state(stack);
+    await this.lockFreeWait(stack, "refresh", options);
+    const failure = this.options.fail?.(stack, "refresh");
+    if (failure) throw new UpdateFailedError(stack, "refresh", failure);
+    const changes: Partial<Record<ResourceOp, number>> = {};
+    for (const resource of state.resources) {
+      const op: ResourceOp = state.drifted?.get(resource.name)?.change ?? "same";
+      changes[op] = (changes[op] ?? 0) + 1;
+      options.onEvent?.(resourceEvent(stack, resource, op, "done"));
+    }
+    options.onEvent?.({ kind: "summary", changes });
+    const drifted = [...(state.drifted?.values() ?? [])].map((d) => structuredClone(d));
+    return { changes, drifted: drifted.sort((a, b) => a.urn.localeCompare(b.urn)) };
+  }
+
+  async resources(stack: string): Promise<StateResource[]> {
+    return this.state(stack).resources.map((r) => ({
+      urn: urnOf(stack, r),
+      type: r.type,
+      id: `mem-${stack}-${r.name}`,
+    }));
   }
 
   async outputs(stack: string): Promise<OutputMap> {
@@ -228,6 +268,21 @@ export class MemoryEngine implements Engine {
 
   async cancel(stack: string): Promise<void> {
     this.state(stack).running?.stop();
+  }
+
+  /** A preview's wait (no lock): its latency, or `UpdateCancelledError` as soon as it is aborted. */
+  private async lockFreeWait(stack: string, kind: UpdateKind, options: RunOptions): Promise<void> {
+    const delay = interruptibleDelay(latencyOf(this.options.updateLatencyMs, stack, kind));
+    const onAbort = () => delay.stop();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      if (options.signal?.aborted) throw new UpdateCancelledError(stack);
+      await delay.done.catch(() => {
+        throw new UpdateCancelledError(stack);
+      });
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+    }
   }
 
   private state(stack: string): StackState {
@@ -319,6 +374,11 @@ export class MemoryEngine implements Engine {
       }
       for (const resource of targets) emit(resourceEvent(stack, resource, op, "done"));
       const changes: Partial<Record<ResourceOp, number>> = targets.length > 0 ? { [op]: targets.length } : {};
+      // A refresh takes over what changed outside (a resource gone leaves the state); so does an update.
+      for (const [name, d] of kind === "refresh" ? (state.drifted ?? []) : []) {
+        if (d.change === "delete") state.resources = state.resources.filter((r) => r.name !== name);
+      }
+      if (kind !== "preview") state.drifted = undefined;
       if (kind === "destroy") {
         state.resources = [];
         state.outputs = {};

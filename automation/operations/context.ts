@@ -7,8 +7,10 @@
 import { join } from "node:path";
 import { createRedactor } from "../../infra/redact.js";
 import type { ImageResolver, OperationDeps } from "../api.js";
+import type { Cloud } from "../cloud.js";
 import type { Engine } from "../engine.js";
 import type { OperationName } from "../events.js";
+import { notificationHook } from "../notify.js";
 import { type OperationContext, type Outcome, runOperation } from "../run.js";
 
 export type Env = Record<string, string | undefined>;
@@ -18,7 +20,11 @@ export interface Context {
   /** `Pulumi.yaml`, the committed `Pulumi.<stack>.yaml` files, and the git repository commits are resolved in. */
   projectDir: string;
   images: ImageResolver;
+  /** AWS beside the engine: the release phase and the rollout checks. */
+  cloud: Cloud;
   now: () => Date;
+  /** Wait between polls of the cloud (rejects with the signal's abort). */
+  sleep: (ms: number) => Promise<void>;
   /** Process environment, for the actor and CI variables. */
   env: Env;
   /** Cancels the running update (Ctrl-C / SIGTERM). */
@@ -42,11 +48,49 @@ export function createContext(deps: OperationDeps): Context {
     engine: deps.engine,
     projectDir: deps.projectDir,
     images: deps.images,
+    cloud: deps.cloud,
     now,
+    sleep: deps.sleep ?? ((ms) => abortableSleep(ms, deps.signal)),
     env,
     signal: deps.signal,
     costPerDay: deps.costPerDay,
     run: (operation, start, body) =>
-      runOperation({ operation, logDir, onEvent: deps.onEvent, now, start, redact }, body),
+      runOperation(
+        {
+          operation,
+          logDir,
+          onEvent: deps.onEvent,
+          now,
+          start,
+          redact,
+          // Notifications of a deploy, promotion, rollback or reap: `notify.ts`.
+          hook: notificationHook({
+            operation,
+            stack: start.stack,
+            projectDir: deps.projectDir,
+            env,
+            now,
+            timeoutMs: deps.notifyTimeoutMs,
+          }),
+        },
+        body,
+      ),
   };
+}
+
+/** Wait `ms`, or reject at once when `signal` aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
+    const done = () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new Error("aborted"));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

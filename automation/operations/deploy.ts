@@ -6,7 +6,8 @@
 import type { DeployInput, DeployResult } from "../api.js";
 import type { Context } from "./context.js";
 import { protectionGuards } from "./steps/apply-guards.js";
-import { historyOrEmpty } from "./steps/read-stack.js";
+import { changesOf, withReleases } from "./steps/changes.js";
+import { historyOrEmpty, runningCommit } from "./steps/read-stack.js";
 import { release } from "./steps/release.js";
 import { actorOf, commitOf, environmentConfig, imageFor } from "./steps/resolve.js";
 
@@ -18,6 +19,20 @@ export function deploy(ctx: Context, input: DeployInput): Promise<DeployResult> 
     const history = await historyOrEmpty(ctx, input.env);
     await protectionGuards(ctx, op, input.env, config, commit, actor, history);
     const imageId = await imageFor(ctx, op, commit, config.region);
-    return release(ctx, op, { stack: input.env, config, commit, imageId, actor, operation: "deploy" });
+    const releases = await changesOf(ctx, op, {
+      stack: input.env,
+      from: runningCommit(history),
+      to: commit,
+      config,
+    });
+    const outcome = await release(ctx, op, {
+      stack: input.env,
+      config,
+      commit,
+      imageId,
+      actor,
+      operation: "deploy",
+    });
+    return withReleases(outcome, releases);
   });
 }

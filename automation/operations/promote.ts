@@ -7,9 +7,11 @@ import { UserError } from "../../infra/errors.js";
 import type { DeployResult, PromoteInput } from "../api.js";
 import { requireEnvironmentFile } from "../environments.js";
 import { promoteGuard } from "../history-guards.js";
+import { verdictsOf } from "../rollout-verdicts.js";
 import type { Context } from "./context.js";
 import { applyGuards, protectionGuards } from "./steps/apply-guards.js";
-import { historyOrEmpty } from "./steps/read-stack.js";
+import { changesOf, withReleases } from "./steps/changes.js";
+import { historyOrEmpty, runningCommit } from "./steps/read-stack.js";
 import { release } from "./steps/release.js";
 import { actorOf, environmentConfig } from "./steps/resolve.js";
 
@@ -24,12 +26,20 @@ export function promote(ctx: Context, input: PromoteInput): Promise<DeployResult
       from: input.from,
       to: input.to,
       history: await historyOrEmpty(ctx, input.from),
+      verdicts: await verdictsOf(ctx.engine, input.from),
     });
     applyGuards(op, [source.decision]);
     const commit = source.commit as string;
     const imageId = source.imageId as string;
-    await protectionGuards(ctx, op, input.to, config, commit, actor, await historyOrEmpty(ctx, input.to));
-    return release(ctx, op, {
+    const target = await historyOrEmpty(ctx, input.to);
+    await protectionGuards(ctx, op, input.to, config, commit, actor, target);
+    const releases = await changesOf(ctx, op, {
+      stack: input.to,
+      from: runningCommit(target),
+      to: commit,
+      config,
+    });
+    const outcome = await release(ctx, op, {
       stack: input.to,
       config,
       commit,
@@ -38,5 +48,6 @@ export function promote(ctx: Context, input: PromoteInput): Promise<DeployResult
       operation: "promote",
       from: input.from,
     });
+    return withReleases(outcome, releases);
   });
 }

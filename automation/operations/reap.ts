@@ -1,13 +1,16 @@
 /**
  * reap [--older-than D] [--dry-run] [--concurrency N]: destroy and remove every
- * preview past its TTL (or older than D), a bounded number at once; each
- * failure is reported and kept for the next reap. No guards: previews only.
+ * commit preview past its TTL, every branch preview whose branch was deleted or
+ * merged into main (asked of git), and with D every preview created longer ago;
+ * a bounded number at once, each with the reason it goes. Each failure is
+ * reported and kept for the next reap. No guards: previews only.
  */
 import { ExitCode, UserError } from "../../infra/errors.js";
 import type { ReapInput, ReapResult } from "../api.js";
 import { OperationFailedError } from "../errors.js";
 import { settleBounded } from "../pool.js";
 import type { Context } from "./context.js";
+import { ago } from "./preview-facts.js";
 import { durationInput, listPreviews } from "./previews.js";
 import { throwIfAborted } from "./steps/run-update.js";
 
@@ -23,29 +26,40 @@ export function reap(ctx: Context, input: ReapInput): Promise<ReapResult> {
     const olderThanMs =
       input.olderThan !== undefined ? durationInput(input.olderThan, "--older-than") : undefined;
     const { previews } = await listPreviews(ctx, op);
-    const candidates = previews
-      .filter(
-        (p) =>
-          p.expired || (olderThanMs !== undefined && at.getTime() - Date.parse(p.createdAt) > olderThanMs),
-      )
-      .map((p) => p.stack);
+    const reasons: Record<string, string> = {};
+    for (const p of previews) {
+      const age = at.getTime() - Date.parse(p.createdAt);
+      const why =
+        p.goes ??
+        (olderThanMs !== undefined && age > olderThanMs
+          ? `created ${ago(age)} ago (older than ${input.olderThan})`
+          : undefined);
+      if (why) reasons[p.stack] = why;
+    }
+    const candidates = Object.keys(reasons);
     const result: ReapResult = {
       dryRun: input.dryRun === true,
       candidates,
+      reasons,
       destroyed: [],
       failed: [],
       durationMs: 0,
     };
     if (input.dryRun) {
       for (const stack of candidates)
-        op.emit({ type: "item", stack, status: "skipped", message: "dry run: would destroy and remove" });
+        op.emit({
+          type: "item",
+          stack,
+          status: "skipped",
+          message: `dry run: would destroy and remove (${reasons[stack]})`,
+        });
       result.durationMs = ctx.now().getTime() - at.getTime();
       return { data: result, summary: `dry run: ${candidates.length} preview(s) would be reaped` };
     }
     // Each item is reported the moment it settles, so a long reap shows its progress.
     const outcomes = await settleBounded(candidates, concurrency, async (stack) => {
       throwIfAborted(ctx, stack);
-      op.emit({ type: "item", stack, status: "started" });
+      op.emit({ type: "item", stack, status: "started", message: reasons[stack] });
       try {
         await ctx.engine.destroy(stack, { signal: ctx.signal, message: "flightdeck reap" });
         await ctx.engine.removeStack(stack);

@@ -8,10 +8,12 @@ import type { DeployResult, RollbackInput } from "../api.js";
 import { recordedRelease } from "../config-map.js";
 import type { UpdateRecord } from "../engine.js";
 import { rollbackGuard } from "../history-guards.js";
+import { verdictsOf } from "../rollout-verdicts.js";
 import type { OperationContext } from "../run.js";
 import type { Context } from "./context.js";
 import { applyGuards, protectionGuards } from "./steps/apply-guards.js";
-import { historyOrEmpty } from "./steps/read-stack.js";
+import { changesOf, withReleases } from "./steps/changes.js";
+import { historyOrEmpty, runningCommit } from "./steps/read-stack.js";
 import { release } from "./steps/release.js";
 import { actorOf, commitOf, environmentConfig } from "./steps/resolve.js";
 
@@ -21,7 +23,8 @@ export function rollback(ctx: Context, input: RollbackInput): Promise<DeployResu
     const actor = await actorOf(ctx, op, input.actor);
     const history = await historyOrEmpty(ctx, input.env);
     const commit = await rollbackCommit(ctx, op, input.commit, history);
-    const target = rollbackGuard({ stack: input.env, commit, history });
+    const verdicts = await verdictsOf(ctx.engine, input.env);
+    const target = rollbackGuard({ stack: input.env, commit, history, verdicts });
     applyGuards(op, [target.decision]);
     await protectionGuards(ctx, op, input.env, config, commit, actor, history);
     const imageId = target.imageId as string;
@@ -29,7 +32,21 @@ export function rollback(ctx: Context, input: RollbackInput): Promise<DeployResu
       type: "step",
       message: `rolling back to the image recorded in update ${target.record?.version}: ${imageId}`,
     });
-    return release(ctx, op, { stack: input.env, config, commit, imageId, actor, operation: "rollback" });
+    const releases = await changesOf(ctx, op, {
+      stack: input.env,
+      from: runningCommit(history),
+      to: commit,
+      config,
+    });
+    const outcome = await release(ctx, op, {
+      stack: input.env,
+      config,
+      commit,
+      imageId,
+      actor,
+      operation: "rollback",
+    });
+    return withReleases(outcome, releases);
   });
 }
 

@@ -5,10 +5,11 @@
  */
 import { isPreviewStackName } from "../../infra/naming.js";
 import type { StackStatus } from "../api.js";
-import { recordedRelease, stackConfigOf } from "../config-map.js";
+import { plainValues, recordedRelease, stackConfigOf } from "../config-map.js";
 import type { ConfigMap, EngineStackSummary, OutputMap } from "../engine.js";
 import { mapBounded } from "../pool.js";
-import { withoutUndefined } from "../run.js";
+import { powerStatus, scheduleOf } from "../preview-power.js";
+import { type OperationContext, withoutUndefined } from "../run.js";
 import type { Context } from "./context.js";
 import { historyOrEmpty, lastUpdateOf, readConcurrency, urlOf } from "./steps/read-stack.js";
 
@@ -23,28 +24,38 @@ const ENVIRONMENT_ORDER: StackStatus["environment"][] = [
 
 export function status(ctx: Context): Promise<StackStatus[]> {
   return ctx.run("status", {}, async (op) => {
-    const stacks = await ctx.engine.listStacks();
-    const rows = await mapBounded(stacks, readConcurrency(ctx.engine.kind), async (summary) => {
-      try {
-        return await statusOf(ctx, summary);
-      } catch (error) {
-        // One unreadable stack still gets its row; the matrix is not lost for it.
-        op.emit({ type: "item", stack: summary.name, status: "failed", message: (error as Error).message });
-        const row: StackStatus = {
-          stack: summary.name,
-          environment: environmentOf(summary.name, {}),
-          updateInProgress: summary.updateInProgress,
-        };
-        return row;
-      }
-    });
-    rows.sort(
-      (a, b) =>
-        ENVIRONMENT_ORDER.indexOf(a.environment) - ENVIRONMENT_ORDER.indexOf(b.environment) ||
-        a.stack.localeCompare(b.stack),
-    );
+    const rows = await statusRows(ctx, op);
     return { data: rows, summary: `${rows.length} stack(s)` };
   });
+}
+
+/** One row per stack, in environment order (`status`, and the dashboard's `overview`). */
+export async function statusRows(ctx: Context, op: OperationContext): Promise<StackStatus[]> {
+  const stacks = await ctx.engine.listStacks();
+  const rows = await mapBounded(stacks, readConcurrency(ctx.engine.kind), async (summary) => {
+    try {
+      return await statusOf(ctx, summary);
+    } catch (error) {
+      // One unreadable stack still gets its row; the matrix is not lost for it.
+      op.emit({ type: "item", stack: summary.name, status: "failed", message: (error as Error).message });
+      const row: StackStatus = {
+        stack: summary.name,
+        environment: environmentOf(summary.name, {}),
+        updateInProgress: summary.updateInProgress,
+      };
+      return row;
+    }
+  });
+  return sortRows(rows);
+}
+
+/** Rows in environment order (production first), then by name. */
+export function sortRows(rows: StackStatus[]): StackStatus[] {
+  return rows.sort(
+    (a, b) =>
+      ENVIRONMENT_ORDER.indexOf(a.environment) - ENVIRONMENT_ORDER.indexOf(b.environment) ||
+      a.stack.localeCompare(b.stack),
+  );
 }
 
 export function environmentOf(stack: string, config: ConfigMap): StackStatus["environment"] {
@@ -86,6 +97,7 @@ async function statusOf(ctx: Context, summary: EngineStackSummary): Promise<Stac
   if (environment === "preview" && meta?.expiresAt) {
     row.expiresAt = meta.expiresAt;
     row.msLeft = Date.parse(meta.expiresAt) - ctx.now().getTime();
+    row.power = powerStatus(meta.power, scheduleOf(plainValues(config)["flightdeck:preview"]), ctx.now());
   }
   if (ctx.costPerDay) {
     try {

@@ -38,7 +38,9 @@ export async function dashboard(ctx: RunContext, globals: GlobalOptions): Promis
     );
   ctx.signalsOwned++;
   const how = await renderDashboard(ctx.deps, {
-    loadStatus: async () => escapeControlsDeep(await ops.status()),
+    // The overview: status, plus environments not deployed yet, commits behind, and the last drift check.
+    loadStatus: async () => escapeControlsDeep(await ops.overview()),
+    loadReleases: async (input) => escapeControlsDeep(await ops.releasesOf(input)),
     loadHistory: async (env) => escapeControlsDeep(await ops.history({ env, limit: 20 })),
     recentCommits: async () => escapeControlsDeep(await ctx.deps.recentCommits(ctx.projectDir, 15)),
     runAction: async (action, onEvent, signal) => {

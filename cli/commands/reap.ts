@@ -26,15 +26,18 @@ export async function reap(ctx: RunContext, cmd: Reap): Promise<number> {
   }
   if (!cmd.dryRun) {
     const need: ConfirmationNeed = {
-      title: `Destroy every preview past its TTL${cmd.olderThan ? ` or older than ${cmd.olderThan}` : ""}?`,
+      title: `Destroy every preview past its TTL or whose branch is merged or deleted${cmd.olderThan ? `, or older than ${cmd.olderThan}` : ""}?`,
     };
     if (ctx.mode === "ink" && !cmd.globals.yes) {
       const candidates = await reapCandidates(ctx, cmd);
       if (candidates.length === 0) {
-        out(ctx, "Nothing to reap: no preview is past its TTL.");
+        out(ctx, "Nothing to reap: no preview is past its TTL, and every branch preview's branch lives.");
         return ExitCode.ok;
       }
-      need.details = [`${candidates.length} preview(s): ${candidates.join(", ")}`];
+      need.details = [
+        `${candidates.length} preview(s):`,
+        ...candidates.map((c) => `  ${c.stack}: ${c.reason}`),
+      ];
     }
     await confirm(ctx, cmd, need);
   }
@@ -48,11 +51,11 @@ export async function reap(ctx: RunContext, cmd: Reap): Promise<number> {
 }
 
 /** An interactive reap first lists what it would destroy, so the question names the stacks. */
-async function reapCandidates(ctx: RunContext, cmd: Reap): Promise<string[]> {
+async function reapCandidates(ctx: RunContext, cmd: Reap): Promise<{ stack: string; reason: string }[]> {
   const ops = await operations(ctx);
   const dry = await ops.reap({
     dryRun: true,
     ...(cmd.olderThan === undefined ? {} : { olderThan: cmd.olderThan }),
   });
-  return dry.candidates;
+  return dry.candidates.map((stack) => ({ stack, reason: dry.reasons?.[stack] ?? "expired" }));
 }

@@ -9,6 +9,8 @@
  */
 import { Box, Text, useApp, useInput, useStdin } from "ink";
 import { useEffect, useRef, useState } from "react";
+import type { Operations, Releases, ReleasesInput } from "../../automation/api.js";
+import { releasedCommitLine, releasesSummary } from "../../automation/changes.js";
 import { tint } from "./OperationView.js";
 
 export interface Approval {
@@ -85,8 +87,9 @@ export function ConfirmPrompt({
       <Text bold color={tint(color, "yellow")}>
         {approval.title}
       </Text>
-      {(approval.details ?? []).map((d) => (
-        <Text key={d}>{d}</Text>
+      {(approval.details ?? []).map((d, i) => (
+        // Two commits may share a subject: the position is the key.
+        <Text key={i}>{d}</Text>
       ))}
       {typed ? (
         <>
@@ -149,4 +152,57 @@ export function ConfirmRoot({ title, details, typeToConfirm, color, onDecided }:
   }, [decision, exit, onDecided]);
   if (decision !== undefined) return <Text>{decision ? "Confirmed." : "Cancelled."}</Text>;
   return <ConfirmPrompt approval={approval} answer={answer} color={color} />;
+}
+
+/** How many commits a prompt lists (the rest are counted; the operation's log lists them all). */
+export const PROMPT_COMMITS = 15;
+
+/** A prompt's lines for what a release brings (`+`) and takes away (`-`). */
+export function releaseDetails(r: Releases, max = PROMPT_COMMITS): string[] {
+  const shown = r.commits.slice(0, max);
+  const rest = r.commits.length - shown.length + r.more;
+  return [
+    releasesSummary(r),
+    ...shown.map(releasedCommitLine),
+    ...(rest > 0 ? [`... and ${rest} more commit${rest === 1 ? "" : "s"}`] : []),
+  ];
+}
+
+interface ReleasingCommand {
+  command: string;
+  env?: string;
+  commit?: string;
+  ref?: string;
+  from?: string;
+  to?: string;
+}
+
+/** What a deploy, promotion or rollback command releases, as the automation layer is asked it. */
+export function releasesInputOf(cmd: ReleasingCommand): ReleasesInput | undefined {
+  if (cmd.command === "deploy" && cmd.env) {
+    return { operation: "deploy", stack: cmd.env, ...(cmd.commit ? { commit: cmd.commit } : {}) };
+  }
+  if (cmd.command === "rollback" && cmd.env && cmd.ref) {
+    return { operation: "rollback", stack: cmd.env, commit: cmd.ref };
+  }
+  if (cmd.command === "promote" && cmd.to && cmd.from) {
+    return { operation: "promote", stack: cmd.to, from: cmd.from };
+  }
+  return undefined;
+}
+
+/** The prompt's lines for a command's release; a line saying why when they cannot be read (the prompt still asks). */
+export async function releaseDetailsFor(
+  cmd: ReleasingCommand,
+  ops: () => Promise<Operations>,
+): Promise<string[]> {
+  const input = releasesInputOf(cmd);
+  if (!input) return [];
+  try {
+    return releaseDetails(await (await ops()).releasesOf(input));
+  } catch (error) {
+    return [
+      `(cannot list the commits it releases: ${error instanceof Error ? error.message : String(error)})`,
+    ];
+  }
 }

@@ -12,7 +12,7 @@
 
 import { Box, Text, useApp, useInput, useStdin } from "ink";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { HistoryEntry, StackStatus } from "../../automation/api.js";
+import type { HistoryEntry, Releases, ReleasesInput, StackStatus } from "../../automation/api.js";
 import type { FlightdeckEvent } from "../../automation/events.js";
 import { clockTime } from "../format.js";
 import { type CommitChoice, commitChoices, type PickerChoice, rollbackChoices } from "./choices.js";
@@ -25,11 +25,13 @@ import {
   isProduction,
   PROMOTION_CHAIN,
   promotionTarget,
+  releasesRequest,
 } from "./dashboard-actions.js";
 import { HistoryView } from "./HistoryView.js";
 import { OperationScreen } from "./OperationScreen.js";
 import { tint, useNow } from "./OperationView.js";
 import { Picker } from "./Picker.js";
+import { ReleasesView } from "./ReleasesView.js";
 import { StatusTable } from "./StatusTable.js";
 import { createOperationStore, type OperationStore } from "./store.js";
 
@@ -37,6 +39,8 @@ export interface DashboardProps {
   loadStatus: () => Promise<StackStatus[]>;
   loadHistory: (env: string) => Promise<HistoryEntry[]>;
   recentCommits: () => Promise<CommitChoice[]>;
+  /** The commits a promotion or deploy would release (the `c` key; absent: no such key). */
+  loadReleases?: (input: ReleasesInput) => Promise<Releases>;
   /** Runs an operation, reporting its events; rejects with its error. */
   runAction: (
     action: DashboardAction,
@@ -65,6 +69,7 @@ export interface DashboardProps {
 export type Screen =
   | { name: "list" }
   | { name: "history"; env: string; entries?: HistoryEntry[]; error?: string }
+  | { name: "releases"; title: string; releases?: Releases; error?: string }
   | { name: "pick"; title: string; choices: PickerChoice[]; index: number; onPick: (value: string) => void }
   | { name: "confirm"; approval: Approval; answer: AnswerState }
   | { name: "operation"; title: string; store: OperationStore; controller: AbortController; done: boolean };
@@ -74,6 +79,7 @@ export function Dashboard(props: DashboardProps) {
     loadStatus,
     loadHistory,
     recentCommits,
+    loadReleases,
     runAction,
     describeError,
     onHardExit,
@@ -275,6 +281,18 @@ export function Dashboard(props: DashboardProps) {
     const env = row.stack;
     const preview = row.environment === "preview";
     if (key.return || input === "h") return showHistory(env);
+    if (input === "c" && loadReleases) {
+      const request = releasesRequest(row);
+      if (!request) return setNotice("Previews release one commit: see its row.");
+      const { title } = request;
+      setScreen({ name: "releases", title });
+      const land = (done: Partial<Extract<Screen, { name: "releases" }>>) =>
+        setScreen((s) => (s.name === "releases" && s.title === title ? { ...s, ...done } : s));
+      return void loadReleases(request.input).then(
+        (releases) => land({ releases }),
+        (error: unknown) => land({ error: describeError(error) }),
+      );
+    }
     if (input === "d") {
       if (preview || row.environment === "previews")
         return setNotice("Previews are opened with n, not deployed.");
@@ -313,6 +331,7 @@ export function Dashboard(props: DashboardProps) {
         case "list":
           return onListKey(input, key);
         case "history":
+        case "releases":
           if (key.escape || key.return || input === "q" || input === "h" || key.backspace) return back();
           if (key.ctrl && input === "c") return setQuitting("interrupted");
           return;
@@ -358,7 +377,9 @@ export function Dashboard(props: DashboardProps) {
           {refreshedAt ? `· refreshed ${clockTime(refreshedAt.toISOString())}` : "· loading…"}
         </Text>
       </Text>
-      {screen.name === "history" ? (
+      {screen.name === "releases" ? (
+        <ReleasesView title={screen.title} releases={screen.releases} error={screen.error} color={color} />
+      ) : screen.name === "history" ? (
         <HistoryView env={screen.env} now={now} color={color} entries={screen.entries} error={screen.error} />
       ) : screen.name === "pick" ? (
         <Picker title={screen.title} choices={screen.choices} index={screen.index} />

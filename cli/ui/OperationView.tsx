@@ -57,6 +57,29 @@ function LogLineView({ line, color }: { line: LogLine; color: boolean }) {
           {line.message}
         </Text>
       );
+    case "rollout":
+      return (
+        <Box flexDirection="column">
+          <Text>
+            {at}
+            <Text
+              color={tint(
+                color,
+                line.status === "failed" ? "red" : line.status === "done" ? "green" : "gray",
+              )}
+            >
+              {line.status === "failed" ? "✘" : line.status === "done" ? "✔" : "–"}
+            </Text>{" "}
+            {line.phase}: {line.message}
+          </Text>
+          {(line.logTail ?? []).map((l, i) => (
+            <Text key={i} dimColor>
+              {"    "}
+              {l}
+            </Text>
+          ))}
+        </Box>
+      );
     case "item":
       return (
         <Text>
@@ -69,6 +92,13 @@ function LogLineView({ line, color }: { line: LogLine; color: boolean }) {
         </Text>
       );
   }
+}
+
+/** `[██████░░░░] 60%`: a refresh's progress in 10 cells. */
+export function progressBar(percentage: number): string {
+  const p = Math.max(0, Math.min(100, Math.round(percentage)));
+  const full = Math.round(p / 10);
+  return `[${"█".repeat(full)}${"░".repeat(10 - full)}] ${String(p).padStart(3)}%`;
 }
 
 export function Counts({ state }: { state: OperationViewState }) {
@@ -126,6 +156,16 @@ export function OperationView({ state, now, color, error }: OperationViewProps) 
             </Text>{" "}
             {OP_SIGN[r.op] ?? " "} {r.resourceType} {r.name}{" "}
             <Text dimColor>{formatDuration(Math.max(0, now.getTime() - Date.parse(r.startedAt)))}</Text>
+          </Text>
+        ))}
+        {state.checks.map((c) => (
+          <Text key={c.key}>
+            <Text color={tint(color, "cyan")}>
+              <Spinner type="dots" />
+            </Text>{" "}
+            {c.percentage === undefined ? "" : `${progressBar(c.percentage)} `}
+            {c.message}{" "}
+            <Text dimColor>{formatDuration(Math.max(0, now.getTime() - Date.parse(c.since)))}</Text>
           </Text>
         ))}
         <Text>

@@ -2,7 +2,7 @@
  * What the dashboard's keys start, as pure functions: the actions, the
  * promotion order, and each action's title and stack for the confirmation.
  */
-import type { StackStatus } from "../../automation/api.js";
+import type { ReleasesInput, StackStatus } from "../../automation/api.js";
 import { short } from "../format.js";
 
 export type DashboardAction =
@@ -21,7 +21,28 @@ export function promotionTarget(stack: string): string | undefined {
 }
 
 export const HELP_LINE =
-  "↑/↓ move · enter history · d deploy · p promote · r roll back · n new preview · x destroy preview · g refresh · q quit";
+  "↑/↓ move · enter history · c commits · d deploy · p promote · r roll back · n new preview · x destroy preview · g refresh · q quit";
+
+/**
+ * What `c` lists for a row: the commits its next release brings. An environment
+ * after another in the promotion order gets that one's commit (the promotion
+ * that closes its BEHIND); any other environment, HEAD (a deploy). Previews: none.
+ */
+export function releasesRequest(row: StackStatus): { title: string; input: ReleasesInput } | undefined {
+  if (row.environment === "preview" || row.environment === "previews") return undefined;
+  const i = (PROMOTION_CHAIN as readonly string[]).indexOf(row.stack);
+  const from = i > 0 ? PROMOTION_CHAIN[i - 1] : undefined;
+  if (from) {
+    return {
+      title: `What promoting ${from} to ${row.stack} releases`,
+      input: { operation: "promote", from, stack: row.stack },
+    };
+  }
+  return {
+    title: `What deploying HEAD to ${row.stack} releases`,
+    input: { operation: "deploy", stack: row.stack },
+  };
+}
 
 export function isProduction(row: StackStatus | undefined, stack: string): boolean {
   return row?.environment === "production" || stack === "production";

@@ -10,6 +10,7 @@ import type {
   ResourceEvent,
   ResourceOp,
   ResultEvent,
+  RolloutEvent,
 } from "../../automation/events.js";
 
 /** The resource operations the view counts (the engine's `same`, `read` and `refresh` are not changes). */
@@ -34,6 +35,15 @@ export type LogLine =
   | { kind: "resource"; id: number; timestamp: string; row: ResourceRow }
   | { kind: "diagnostic"; id: number; timestamp: string; severity: "warning" | "error"; message: string }
   | {
+      kind: "rollout";
+      id: number;
+      timestamp: string;
+      phase: RolloutEvent["phase"];
+      status: "done" | "failed" | "skipped";
+      message: string;
+      logTail?: string[];
+    }
+  | {
       kind: "item";
       id: number;
       timestamp: string;
@@ -55,6 +65,8 @@ export interface OperationViewState {
   log: LogLine[];
   /** Resources (and reap items) in flight, by URN (or stack), in start order. */
   inFlight: ResourceRow[];
+  /** The release phase and rollout checks being waited for, by phase and group: what the deploy waits on now. */
+  checks: CheckRow[];
   /** Changes seen so far (a resource counts once it is done). */
   counts: Record<CountedOp, number>;
   /** Set by the single `result` event. */
@@ -63,8 +75,55 @@ export interface OperationViewState {
   lateEvents: number;
 }
 
+/** One check in progress: a group's refresh (with its percentage), target health, the URL, the release machine. */
+export interface CheckRow {
+  key: string;
+  phase: RolloutEvent["phase"];
+  label: string;
+  message: string;
+  percentage?: number;
+  since: string;
+}
+
 export function initialOperationState(): OperationViewState {
-  return { log: [], inFlight: [], counts: { create: 0, update: 0, replace: 0, delete: 0 }, lateEvents: 0 };
+  return {
+    log: [],
+    inFlight: [],
+    checks: [],
+    counts: { create: 0, update: 0, replace: 0, delete: 0 },
+    lateEvents: 0,
+  };
+}
+
+function reduceRollout(state: OperationViewState, event: RolloutEvent): OperationViewState {
+  const key = `${event.phase}:${event.group ?? ""}`;
+  if (event.status === "waiting" || event.status === "progress") {
+    const before = state.checks.find((c) => c.key === key);
+    const row: CheckRow = {
+      key,
+      phase: event.phase,
+      label: event.role ?? event.phase,
+      message: event.message,
+      ...(event.percentage === undefined ? {} : { percentage: event.percentage }),
+      since: before?.since ?? event.timestamp,
+    };
+    return {
+      ...state,
+      checks: before ? state.checks.map((c) => (c.key === key ? row : c)) : [...state.checks, row],
+    };
+  }
+  return {
+    ...state,
+    checks: state.checks.filter((c) => c.key !== key),
+    log: withLine(state, {
+      kind: "rollout",
+      timestamp: event.timestamp,
+      phase: event.phase,
+      status: event.status,
+      message: event.message,
+      ...(event.logTail && event.status === "failed" ? { logTail: event.logTail } : {}),
+    }),
+  };
 }
 
 function isCounted(op: ResourceOp): op is CountedOp {
@@ -191,6 +250,8 @@ export function reduceEvent(state: OperationViewState, event: FlightdeckEvent): 
         }),
       };
     }
+    case "rollout":
+      return reduceRollout(base, event);
     case "result": {
       // The engine's own summary is authoritative when it differs from what we counted.
       const counts = { ...base.counts };
@@ -198,7 +259,7 @@ export function reduceEvent(state: OperationViewState, event: FlightdeckEvent): 
         const n = event.changes?.[op];
         if (n !== undefined) counts[op] = n;
       }
-      return { ...base, stack: event.stack ?? base.stack, counts, inFlight: [], result: event };
+      return { ...base, stack: event.stack ?? base.stack, counts, inFlight: [], checks: [], result: event };
     }
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { configMapOf } from "../../automation/config-map.js";
+import { configMapOf, recordedRelease } from "../../automation/config-map.js";
 import type { UpdateRecord } from "../../automation/engine.js";
 import {
   actorIdentityGuard,
@@ -12,6 +12,7 @@ import {
   separationOfDutiesGuard,
 } from "../../automation/guards.js";
 import { promoteGuard, rollbackGuard } from "../../automation/history-guards.js";
+import { releaseIdOf, type Verdicts } from "../../automation/rollout-verdicts.js";
 import { PRODUCTION_STACK, stackNameProblems } from "../../infra/config/cross-field-rules.js";
 import { protectionSchema } from "../../infra/config/sections.js";
 import { GuardError } from "../../infra/errors.js";
@@ -28,7 +29,11 @@ function record(
 ): UpdateRecord {
   const values: Record<string, unknown> = { environment: "staging" };
   if (commit) values.image = { commit, amiId: `ami-0${commit.slice(0, 16)}` };
-  values.release = { actor: "alice@example.com", operation: "deploy", at: "2026-01-01T00:00:00.000Z" };
+  values.release = {
+    actor: "alice@example.com",
+    operation: "deploy",
+    at: `2026-01-0${version}T00:00:00.000Z`,
+  };
   return {
     version,
     kind: "update",
@@ -40,6 +45,25 @@ function record(
     environment: {},
     ...extra,
   };
+}
+
+/** The rollout verdicts of `records` (default: every Pulumi success verified), as the deploy step writes them. */
+function verdicts(records: UpdateRecord[], verdict: "verified" | "failed" = "verified"): Verdicts {
+  const out: Verdicts = {};
+  for (const r of records) {
+    const id = releaseIdOf(r);
+    if (!id || r.result !== "succeeded") continue;
+    const commit = recordedRelease(r.config).commit ?? "";
+    out[id] = {
+      release: id,
+      stack: "staging",
+      commit,
+      verdict,
+      at: r.endTime ?? r.startTime,
+      ...(verdict === "failed" ? { reason: "app's instance refresh ended RollbackSuccessful" } : {}),
+    };
+  }
+  return out;
 }
 
 describe("guards", () => {
@@ -344,20 +368,21 @@ describe("guards", () => {
 
   describe("rollback", () => {
     const history = [record(3, C, "failed"), record(2, B, "succeeded"), record(1, A, "succeeded")];
+    const served = verdicts(history);
     it("allows a commit that ran successfully, with the image recorded then", () => {
-      const t = rollbackGuard({ stack: "staging", commit: A, history });
+      const t = rollbackGuard({ stack: "staging", commit: A, history, verdicts: served });
       assert.equal(t.decision.allowed, true);
       assert.equal(t.imageId, `ami-0${A.slice(0, 16)}`);
       assert.equal(t.record?.version, 1);
     });
     it("refuses a commit that only failed there", () => {
-      const t = rollbackGuard({ stack: "staging", commit: C, history });
+      const t = rollbackGuard({ stack: "staging", commit: C, history, verdicts: served });
       assert.equal(t.decision.allowed, false);
       assert.match(t.decision.reason, /never successfully/);
       assert.match(t.decision.tryMessage ?? "", /bbbbbbb, aaaaaaa/);
     });
     it("refuses a commit that never ran there", () => {
-      const t = rollbackGuard({ stack: "staging", commit: "d".repeat(40), history });
+      const t = rollbackGuard({ stack: "staging", commit: "d".repeat(40), history, verdicts: served });
       assert.equal(t.decision.allowed, false);
       assert.match(t.decision.reason, /never deployed/);
     });
@@ -366,8 +391,33 @@ describe("guards", () => {
         stack: "staging",
         commit: A,
         history: [record(1, A, "succeeded", { kind: "refresh" })],
+        verdicts: {},
       });
       assert.equal(t.decision.allowed, false);
+    });
+    it("refuses a commit whose update Pulumi called a success but whose rollout failed", () => {
+      const hollow = [record(2, B, "succeeded"), record(1, A, "succeeded")];
+      const t = rollbackGuard({
+        stack: "staging",
+        commit: B,
+        history: hollow,
+        verdicts: {
+          ...verdicts([hollow[1] as UpdateRecord]),
+          ...verdicts([hollow[0] as UpdateRecord], "failed"),
+        },
+      });
+      assert.equal(t.decision.allowed, false);
+      assert.match(
+        t.decision.reason,
+        /never served there: its rollout failed: app's instance refresh ended RollbackSuccessful/,
+      );
+      assert.match(t.decision.tryMessage ?? "", /aaaaaaa/);
+    });
+    it("refuses a commit whose rollout was never verified", () => {
+      const unchecked = [record(1, A, "succeeded")];
+      const t = rollbackGuard({ stack: "staging", commit: A, history: unchecked, verdicts: {} });
+      assert.equal(t.decision.allowed, false);
+      assert.match(t.decision.reason, /never verified/);
     });
   });
 
@@ -377,6 +427,7 @@ describe("guards", () => {
         from: "staging",
         to: "production",
         history: [record(2, B, "succeeded"), record(1, A, "failed")],
+        verdicts: verdicts([record(2, B, "succeeded")]),
       });
       assert.equal(s.decision.allowed, true);
       assert.equal(s.commit, B);
@@ -387,6 +438,7 @@ describe("guards", () => {
         from: "staging",
         to: "production",
         history: [record(2, B, "failed"), record(1, A, "succeeded")],
+        verdicts: verdicts([record(1, A, "succeeded")]),
       });
       assert.equal(s.decision.allowed, false);
       assert.match(s.decision.reason, /ended failed/);
@@ -396,16 +448,35 @@ describe("guards", () => {
         from: "staging",
         to: "production",
         history: [record(1, undefined, "succeeded")],
+        verdicts: {},
       });
       assert.equal(s.decision.allowed, false);
     });
     it("refuses a source never updated, or destroyed", () => {
-      assert.equal(promoteGuard({ from: "staging", to: "production", history: [] }).decision.allowed, false);
-      const destroyed = record(2, B, "succeeded", { kind: "destroy" });
       assert.equal(
-        promoteGuard({ from: "staging", to: "production", history: [destroyed] }).decision.allowed,
+        promoteGuard({ from: "staging", to: "production", history: [], verdicts: {} }).decision.allowed,
         false,
       );
+      const destroyed = record(2, B, "succeeded", { kind: "destroy" });
+      assert.equal(
+        promoteGuard({ from: "staging", to: "production", history: [destroyed], verdicts: {} }).decision
+          .allowed,
+        false,
+      );
+    });
+    it("refuses a source whose last deploy's rollout failed, or was never verified", () => {
+      const last = record(2, B, "succeeded");
+      const failed = promoteGuard({
+        from: "staging",
+        to: "production",
+        history: [last],
+        verdicts: verdicts([last], "failed"),
+      });
+      assert.equal(failed.decision.allowed, false);
+      assert.match(failed.decision.reason, /never served: its rollout failed/);
+      const unchecked = promoteGuard({ from: "staging", to: "production", history: [last], verdicts: {} });
+      assert.equal(unchecked.decision.allowed, false);
+      assert.match(unchecked.decision.reason, /never verified/);
     });
   });
 

@@ -5,6 +5,7 @@
  * - `status_500_overhead_s`: `status` over 500 stacks with an engine answering at once:
  *   everything measured is flightdeck's own overhead. Target <= 1.0 s.
  */
+import { MemoryCloud } from "../../automation/cloud/memory.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +47,7 @@ function ops(engine: MemoryEngine) {
   const dir = mkdtempSync(join(tmpdir(), "flightdeck-bench-"));
   return createOperations({
     engine,
+    cloud: new MemoryCloud(engine),
     projectDir: dir,
     images,
     logDir: join(dir, "logs"),

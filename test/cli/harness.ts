@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import type { ImageResolver } from "../../automation/api.js";
+import { MemoryCloud } from "../../automation/cloud/memory.js";
 import { MemoryEngine } from "../../automation/engine/memory.js";
 import { createOperations } from "../../automation/operations.js";
 import { type CliDeps, main } from "../../cli/main.js";
@@ -124,6 +125,7 @@ export async function runCli(
     createEngine: async () => engine,
     createOperations: async (deps) => createOperations(deps),
     images: async () => fakeImages,
+    cloud: async (e) => new MemoryCloud(e),
     refreshMs: 60_000,
     ...options.deps,
   });

@@ -83,21 +83,25 @@ describe("cli: the dashboard in a real terminal (tmux)", function () {
     );
     assert.match(
       first,
-      /› staging +[0-9a-f]{7} +- +ami-[0-9a-f]{17} +https:\/\/staging\.example\.com +succeeded \d+s ago by alice@example\.com/,
+      /\n {2}staging +[0-9a-f]{7} +- +ami-[0-9a-f]{17} +https:\/\/staging\.example\.com +succeeded \d+s ago by alice@example\.com/,
     );
+    // Every environment in config is listed, deployed or not: production first, not deployed yet.
+    assert.match(first, /› production +not deployed +- +- +- +never/);
     assert.match(first, /\n {2}testing +[0-9a-f]{7} /);
     assert.match(
       first,
       /preview-[0-9a-f]{7} +[0-9a-f]{7} +\S+ +ami-[0-9a-f]{17} +https:\/\/[0-9a-f]{7}\.preview\.example\.com .* (1d 23h|2d 0h) left/,
     );
     // Costs join on a later refresh (offline plans of each config, cached).
-    const costed = await waitForPane(/› staging .* \$\d+\.\d{2}/, 60_000);
+    const costed = await waitForPane(/\n {2}staging .* \$\d+\.\d{2}/, 60_000);
     assert.match(costed, /preview-[0-9a-f]{7} .* \$0\.\d{2} +(1d 23h|2d 0h) left/);
     assert.match(
       first,
-      /↑\/↓ move · enter history · d deploy · p promote · r roll back · n new preview · x destroy preview · g refresh · q quit/,
+      /↑\/↓ move · enter history · c commits · d deploy · p promote · r roll back · n new preview · x destroy preview · g refresh · q quit/,
     );
 
+    tmux("send-keys", "-t", SESSION, "Down");
+    await waitForPane(/› staging/);
     tmux("send-keys", "-t", SESSION, "Down");
     await waitForPane(/› testing/);
     tmux("send-keys", "-t", SESSION, "Enter");

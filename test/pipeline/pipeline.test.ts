@@ -43,7 +43,12 @@ const all = file.pipelines;
 const steps = all.flatMap((p) => p.steps.map((step) => ({ pipeline: p, step })));
 
 const SAMPLE_SHA = "0123456789abcdef0123456789abcdef01234567";
-const SAMPLES = { BITBUCKET_COMMIT: SAMPLE_SHA, COMMIT: "main", TTL: "48h" };
+const SAMPLES = {
+  BITBUCKET_COMMIT: SAMPLE_SHA,
+  BITBUCKET_BRANCH: "feature/login",
+  COMMIT: "main",
+  TTL: "48h",
+};
 
 /** The flightdeck commands a step runs, parsed by the CLI's own parser. */
 function flightdeckCommands(step: Step) {

@@ -212,6 +212,7 @@ export class StepRunner {
       BITBUCKET_BUILD_NUMBER: String(n),
       BITBUCKET_CLONE_DIR: clone,
       BITBUCKET_COMMIT: this.commits.head,
+      BITBUCKET_BRANCH: "feature/login",
       BITBUCKET_REPO_UUID: "{00000000-0000-4000-8000-000000000001}",
       BITBUCKET_STEP_TRIGGERER_UUID: "{00000000-0000-4000-8000-000000000002}",
       ...(step.deployment ? { BITBUCKET_DEPLOYMENT_ENVIRONMENT: step.deployment } : {}),

@@ -255,6 +255,85 @@ describe("pipeline steps, run as Bitbucket runs them (bash -e, no pipefail)", fu
     });
   });
 
+  describe("feature/* branches get their branch preview and its pull request comment", () => {
+    const pipeline = file.pipelines.find((p) => p.name === "branches/feature/*");
+    const previewStep = () => pipeline?.steps.find((s) => s.name === "Preview this branch") as Step;
+
+    it("builds the image, then previews the pushed branch and comments on its pull request", () => {
+      assert.ok(pipeline, "no branches/feature/* pipeline");
+      const names = pipeline.steps.map((s) => s.name);
+      assert.ok(
+        names.indexOf("Build the universal image") >= 0 &&
+          names.indexOf("Build the universal image") < names.indexOf("Preview this branch"),
+        `the image must be built before the preview: ${names.join(", ")}`,
+      );
+      const run = runner.run(pipeline, previewStep());
+      assert.equal(run.code, 0, output(run));
+      assert.deepEqual(
+        flightdeckCalls(run).map((c) => c.args),
+        [
+          "preview up --branch feature/login --non-interactive --json",
+          "preview comment feature/login --non-interactive --json",
+        ],
+      );
+      assert.match(run.stdout, /^Preview URL: https:\/\/0123456\.preview\.example\.com$/m);
+      // Both commands keep their events: `preview comment` does not overwrite `preview up`'s.
+      assert.deepEqual(filesUnder(run.clone, ".flightdeck/ci").sort(), [
+        ".flightdeck/ci/preview-comment.jsonl",
+        ".flightdeck/ci/preview-up.jsonl",
+      ]);
+    });
+
+    it("fails when the comment is not delivered (1) or its token is not set (2), after the preview is up", () => {
+      assert.ok(pipeline);
+      for (const code of [1, 2]) {
+        const run = runner.run(pipeline, previewStep(), { flightdeckExits: [0, code] });
+        assert.notEqual(run.code, 0, output(run));
+        assert.equal(resultEvent(join(run.clone, ".flightdeck/ci/preview-comment.jsonl"))?.exitCode, code);
+        assert.equal(resultEvent(join(run.clone, ".flightdeck/ci/preview-up.jsonl"))?.ok, true);
+      }
+    });
+  });
+
+  describe("nightly-reap sees every branch as the server has it", () => {
+    it("fetches with --prune before it reaps, so a deleted branch's preview goes", () => {
+      const pipeline = file.pipelines.find((p) => p.name === "custom/nightly-reap");
+      assert.ok(pipeline);
+      const step = pipeline.steps[0] as Step;
+      const script = step.script ?? [];
+      const fetch = script.findIndex((l) => /^git fetch .*--prune origin/.test(l));
+      const reap = script.findIndex((l) => flightdeckArgv(l)?.[0] === "reap");
+      assert.ok(fetch >= 0 && fetch < reap, `no git fetch --prune before reap: ${script.join(" / ")}`);
+      // It runs for real here (git is not a stand-in): the fixture's clone has an origin.
+      const run = runner.run(pipeline, step);
+      assert.equal(run.code, 0, output(run));
+    });
+  });
+
+  describe("nightly-drift checks every environment and fails on drift", () => {
+    it("runs `drift` over every environment stack (no env named), and its exit 1 on drift fails the step", () => {
+      const pipeline = file.pipelines.find((p) => p.name === "custom/nightly-drift");
+      assert.ok(pipeline, "no custom/nightly-drift pipeline");
+      const step = pipeline.steps[0] as Step;
+      const drifts = (step.script ?? []).map(flightdeckArgv).filter((argv) => argv?.[0] === "drift");
+      assert.equal(drifts.length, 1);
+      // No environment named: every environment stack that exists is checked.
+      assert.deepEqual(
+        drifts[0]?.filter((a) => !a.startsWith("-")),
+        ["drift"],
+      );
+      const clean = runner.run(pipeline, step, { flightdeckExits: [0] });
+      assert.equal(clean.code, 0, output(clean));
+      assert.match(flightdeckCalls(clean)[0]?.args ?? "", /^drift --non-interactive --json$/);
+      const drifted = runner.run(pipeline, step, { flightdeckExits: [1] });
+      assert.notEqual(drifted.code, 0, `drift found (exit 1) must fail the step\n${output(drifted)}`);
+      assert.ok(
+        existsSync(join(drifted.clone, ".flightdeck/ci/drift.jsonl")),
+        "no events file for the artifacts",
+      );
+    });
+  });
+
   describe("deploy-to-staging works on COMMIT in every step", () => {
     const pipeline = file.pipelines.find((p) => p.name === "custom/deploy-to-staging");
 

@@ -5,6 +5,7 @@
 import type { HistoryEntry, LastUpdate } from "../../api.js";
 import { recordedRelease } from "../../config-map.js";
 import { type OutputMap, StackNotFoundError, type UpdateRecord } from "../../engine.js";
+import { outcomeOf, type Verdicts } from "../../rollout-verdicts.js";
 import { withoutUndefined } from "../../run.js";
 import type { Context } from "../context.js";
 
@@ -52,16 +53,19 @@ export function lastUpdateOf(record: UpdateRecord): LastUpdate {
   };
 }
 
-export function historyEntryOf(record: UpdateRecord): HistoryEntry {
+export function historyEntryOf(record: UpdateRecord, verdicts: Verdicts = {}): HistoryEntry {
   const recorded = recordedRelease(record.config);
+  const outcome = outcomeOf(record, verdicts);
   const durationMs = record.endTime ? Date.parse(record.endTime) - Date.parse(record.startTime) : undefined;
   return {
     version: record.version,
     kind: record.kind,
-    result: record.result,
+    result: outcome.result,
     message: record.message,
     startTime: record.startTime,
     ...withoutUndefined({
+      rollout: outcome.rollout,
+      rolloutReason: outcome.reason,
       commit: recorded.commit,
       imageId: recorded.imageId,
       actor: recorded.release?.actor,

@@ -1,5 +1,6 @@
 /** preview up, list and down through the in-memory engine over a real git repository. */
 import assert from "node:assert/strict";
+import { previewRulePriority } from "../../../infra/naming.js";
 import { RM, recorded, Setup, type World, world } from "./world.js";
 
 describe("operations (memory engine)", function () {
@@ -24,6 +25,8 @@ describe("operations (memory engine)", function () {
         author: "alice@example.com",
         createdAt: "2026-11-21T12:00:00.000Z",
         expiresAt: "2026-11-23T12:00:00.000Z",
+        // With no other preview alive, the commit's own SHA-derived priority is free.
+        rulePriority: previewRulePriority(w.c2),
       });
       assert.equal(r.release?.operation, "preview");
 

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import type { ImageResolver, OperationDeps, Operations } from "../../../automation/api.js";
 import { recordedRelease } from "../../../automation/config-map.js";
+import { MemoryCloud } from "../../../automation/cloud/memory.js";
 import { MemoryEngine, type MemoryEngineOptions } from "../../../automation/engine/memory.js";
 import type { UpdateRecord } from "../../../automation/engine.js";
 import type { FlightdeckEvent, ResultEvent } from "../../../automation/events.js";
@@ -59,6 +60,9 @@ export class Setup {
   readonly events: FlightdeckEvent[] = [];
   readonly images = new FakeImages();
   readonly engine: MemoryEngine;
+  readonly cloud: MemoryCloud;
+  /** Aborted by a test to cancel a wait. */
+  abort?: AbortController;
   readonly ops: Operations;
   /** The operations' process environment (default: a terminal); change it with `runAs`. */
   readonly env: Env = {};
@@ -70,8 +74,15 @@ export class Setup {
     extra: Partial<OperationDeps> = {},
   ) {
     this.engine = extra.engine instanceof MemoryEngine ? extra.engine : new MemoryEngine(engineOptions);
+    this.cloud = extra.cloud instanceof MemoryCloud ? extra.cloud : new MemoryCloud(this.engine);
     this.ops = createOperations({
       engine: this.engine,
+      cloud: this.cloud,
+      // Waiting for the cloud moves the test clock instead of the real one.
+      sleep: async (ms) => {
+        this.clock = new Date(this.clock.getTime() + ms);
+        if (this.abort?.signal.aborted) throw new Error("aborted");
+      },
       projectDir: w.repo.dir,
       images: this.images,
       onEvent: (e) => this.events.push(e),

@@ -168,9 +168,11 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
     );
     assert.match(
       run.stdout,
-      /✔ production runs [0-9a-f]{7} \(ami-[0-9a-f]{17}\) at https:\/\/app\.example\.com in \d+s/,
+      /✔ production runs [0-9a-f]{7} \(ami-[0-9a-f]{17}\) at https:\/\/app\.example\.com, rollout verified in \d+s/,
       run.stdout,
     );
+    assert.match(run.stdout, /✔ url: https:\/\/app\.example\.com\/healthz serves [0-9a-f]{7}/);
+    assert.match(run.stdout, /✔ release: release phase of [0-9a-f]{7} succeeded/);
     assert.match(run.stdout, /URL: https:\/\/app\.example\.com/);
     assert.match(run.stdout, /3 create {2}0 update {2}0 replace {2}0 delete/);
     assert.match(

@@ -19,7 +19,10 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
   it("at a terminal, reap first lists what it would destroy, and says so when nothing is expired", async () => {
     const run = await runCli(repo.dir, ["reap"], { engine: new MemoryEngine(), env: TTY, tty: true });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /Nothing to reap: no preview is past its TTL\./);
+    assert.match(
+      run.stdout,
+      /Nothing to reap: no preview is past its TTL, and every branch preview's branch lives\./,
+    );
   });
 
   it("at a terminal, reap asks about the expired previews and destroys them with the one engine of the run", async () => {
@@ -47,7 +50,8 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
       },
       onStart: (io) => {
         typed = (async () => {
-          await waitFor(io.stdout, /1 preview\(s\): preview-abcdef1/);
+          // The question names each preview and why it goes.
+          await waitFor(io.stdout, /preview-abcdef1: expired \d+d \d+h ago/);
           io.stdin.type("y");
         })();
       },
