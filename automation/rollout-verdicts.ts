@@ -25,6 +25,8 @@ export interface RolloutChecks {
   releasePhase?: "ran" | "skipped" | "on-machine";
   releaseMs?: number;
   rolloutMs?: number;
+  /** Why there was nothing to check beyond the update (the previews' shared base runs no servers). */
+  nothingToRollOut?: string;
 }
 
 export interface RolloutVerdict {

@@ -126,11 +126,16 @@ export async function release(
   };
   return {
     data,
-    summary: `${r.stack} runs ${shortSha(r.commit)} (${r.imageId})${url ? ` at ${url}` : ""}${checks ? ", rollout verified" : ""}`,
+    summary: `${r.stack} runs ${shortSha(r.commit)} (${r.imageId})${url ? ` at ${url}` : ""}${checkedSummary(checks)}`,
     stack: r.stack,
     url,
     changes: result.changes,
   };
+}
+
+function checkedSummary(checks: RolloutChecks | undefined): string {
+  if (!checks) return "";
+  return checks.nothingToRollOut ? `, nothing to roll out (${checks.nothingToRollOut})` : ", rollout verified";
 }
 
 /** The first deploy's release phase, then the rollout checks; the verdict is recorded either way. */
@@ -150,6 +155,21 @@ async function verify(
     imageId: r.imageId,
   };
   try {
+    if (r.config.environment === "previews") {
+      // The previews' shared base (network, load balancer, certificate) has no release task and no
+      // servers: the update is the whole deploy, and that is what the verdict says.
+      const checks: RolloutChecks = {
+        instancesReplaced: 0,
+        groups: [],
+        nothingToRollOut: "the previews' shared base runs no servers",
+      };
+      op.emit({
+        type: "step",
+        message: `${r.stack} runs no servers (the previews' shared base): no release phase or rollout to wait for`,
+      });
+      await recordVerdict(ctx.engine, { ...verdict, verdict: "verified", at: ctx.now().toISOString(), checks });
+      return checks;
+    }
     let phase = phaseBefore;
     let releasePhaseState: RolloutChecks["releasePhase"] = phase?.ran;
     if (!phase) {

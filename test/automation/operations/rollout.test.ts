@@ -66,6 +66,25 @@ describe("release phase and verified rollout (memory engine, scripted cloud)", f
     assert.match(s.lastResult().summary, /rollout verified/);
   });
 
+  it("the previews' shared base runs no servers: its deploy is verified by the update alone, and says so", async () => {
+    const s = setup(w);
+    const result = await s.ops.deploy({ env: "previews", commit: w.c1 });
+    assert.equal(s.cloud.machines.length, 0, "no release machine");
+    assert.deepEqual(rollouts(s), [], "no rollout to wait for");
+    assert.deepEqual(result.verification, {
+      instancesReplaced: 0,
+      groups: [],
+      nothingToRollOut: "the previews' shared base runs no servers",
+    });
+    assert.match(s.lastResult().summary, /nothing to roll out \(the previews' shared base runs no servers\)/);
+    const verdicts = Object.values(await verdictsOf(s.engine, "previews"));
+    assert.deepEqual(
+      verdicts.map((v) => [v.commit, v.verdict]),
+      [[w.c1, "verified"]],
+      "a success rollback can go back to",
+    );
+  });
+
   it("a later deploy runs the release BEFORE the update, and a re-run of the same commit skips it", async () => {
     const s = setup(w);
     await s.ops.deploy({ env: "staging", commit: w.c1 });
