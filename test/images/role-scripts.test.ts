@@ -90,6 +90,31 @@ describe("images: role scripts", () => {
       assert.match(calls[0] ?? "", /"status":"running"/);
     });
 
+    it("records the last 20 lines the command printed (stdout and stderr) as logTail, JSON-escaped", async () => {
+      const command = [
+        'for i in $(seq 1 22); do echo "line $i"; done',
+        `printf '%s\\n' 'quote " backslash \\ tab\there'`,
+        "echo 'to stderr' >&2",
+        "exit 4",
+      ].join("; ");
+      const { run, status, awsCalls } = await release(command, {
+        FLIGHTDECK_RELEASE_STATUS_PARAMETER: "/flightdeck/staging/release/x",
+      });
+      assert.equal(run.code, 4);
+      assert.equal(status.status, "failed");
+      const expected = [
+        ...Array.from({ length: 18 }, (_, i) => `line ${i + 5}`),
+        'quote " backslash \\ tab\there',
+        "to stderr",
+      ];
+      assert.deepEqual(status.logTail, expected);
+      // The same document reaches SSM; the "running" one carries an empty tail.
+      const calls = awsCalls.trim().split("\n");
+      assert.deepEqual(JSON.parse(calls[0]?.slice(calls[0].indexOf("--value ") + 8) ?? "").logTail, []);
+      // The output still reaches the unit's journal (stderr).
+      assert.match(run.stderr, /line 1\n[^]*to stderr/);
+    });
+
     it("without a release command: fails and says so", async () => {
       const { run, status } = await release("");
       assert.equal(run.code, 2);

@@ -5,7 +5,9 @@
  * the stand-in `aws`/`awsx` provider plugins (test/sandbox/providers/bin, first
  * on PATH) for the resources, and moto on 127.0.0.1 for the AWS APIs
  * flightdeck calls itself (the commit's image, the S3 state backend, KMS).
- * Nothing here reaches AWS.
+ * The stand-in fleet (fleet-double.ts, a test double) answers the rollout's
+ * checks: instance refreshes, target health, the release machine and the
+ * URL's `/healthz`. Nothing here reaches AWS.
  *
  * One `E2eFixture` is one "checkout and team": a temp folder holding
  *
@@ -20,7 +22,8 @@
  *   rollback and the guards look at;
  * - `state/`: the file backend (unless the fixture is given another URL);
  * - `pulumi-home/`: a PULUMI_HOME of its own (the stand-ins are ambient plugins, nothing is installed);
- * - `faults.json`: FLIGHTDECK_SANDBOX_FAULTS, read by the stand-ins on every call.
+ * - `faults.json`: FLIGHTDECK_SANDBOX_FAULTS, read by the stand-ins on every call
+ *   (its `fleet` key by the stand-in fleet: fleet-state.ts).
  *
  * Every invocation records its arguments, exit code and wall time; the suites
  * print that table at the end.
@@ -36,6 +39,8 @@ import { parse as parseYaml } from "yaml";
 import type { FlightdeckEvent, ResultEvent } from "../../automation/events.js";
 import { ensureBuilt, ROOT } from "../cli/build.js";
 import { realEngineOrSkip } from "../automation/real-engine.js";
+import type { FleetDouble } from "./fleet-double.js";
+import type { FleetFaults } from "./fleet-state.js";
 import { cleanEnv, motoAwsEnv, seedImage } from "./moto.js";
 
 const run = promisify(execFile);
@@ -276,8 +281,17 @@ export interface FixtureOptions {
   backendUrl?: string;
   /** Default: a passphrase. `null`: none (a KMS secrets provider is named in the stack file instead). */
   passphrase?: string | null;
+  /** The stand-in fleet the rollout's checks go to (it reads this fixture's faults file). */
+  fleet?: FleetDouble;
   /** Extra environment of every invocation (undefined unsets). */
   env?: Env;
+}
+
+/** The faults of one fixture: the stand-in providers' (`fail`, `delay`) and the stand-in fleet's. */
+export interface FixtureFaults {
+  fail?: Record<string, string>;
+  delay?: Record<string, number>;
+  fleet?: Partial<FleetFaults>;
 }
 
 export class E2eFixture {
@@ -309,6 +323,7 @@ export class E2eFixture {
     await mkdir(f.stateDir);
     await mkdir(join(dir, "pulumi-home"));
     await f.setFaults({});
+    if (options.fleet) options.fleet.faultsFile = f.faultsFile;
     // `main` at this checkout's HEAD, whatever it is on (CI may have a detached HEAD), pushed to the remote.
     const head = (await git(ROOT, ["rev-parse", "HEAD"])).trim();
     const origin = join(dir, "origin.git");
@@ -390,6 +405,7 @@ export class E2eFixture {
     );
     return cleanEnv(inherited, {
       ...motoAwsEnv(this.options.motoEndpoint),
+      ...this.options.fleet?.env(),
       ...FAKE_AWS,
       PATH: `${STAND_INS}${delimiter}${process.env.PATH ?? ""}`,
       PULUMI_HOME: join(this.dir, "pulumi-home"),
@@ -494,7 +510,7 @@ export class E2eFixture {
     return seedImage(this.options.motoEndpoint, commit);
   }
 
-  async setFaults(faults: { fail?: Record<string, string>; delay?: Record<string, number> }): Promise<void> {
+  async setFaults(faults: FixtureFaults): Promise<void> {
     await writeFile(this.faultsFile, JSON.stringify(faults));
   }
 

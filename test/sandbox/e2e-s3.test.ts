@@ -19,6 +19,7 @@ import {
   resultOf,
   short,
 } from "./e2e-harness.js";
+import { useFleetDouble } from "./fleet-double.js";
 import { ensureStateAndKey, SANDBOX_REGION, useMoto } from "./moto.js";
 
 /** The object keys under `prefix` in a bucket in moto. */
@@ -41,6 +42,7 @@ async function keysIn(endpoint: string, bucket: string, prefix: string): Promise
 describe("e2e: the CLI through the real engine, S3 backend and KMS secrets in moto", function () {
   this.timeout(600_000);
   const moto = useMoto();
+  const stand = useFleetDouble(moto);
   const bucket = `flightdeck-e2e-${randomBytes(4).toString("hex")}`;
   const alias = `alias/flightdeck-e2e-${randomBytes(4).toString("hex")}`;
   const provider = `awskms://${alias}?region=${SANDBOX_REGION}`;
@@ -55,6 +57,7 @@ describe("e2e: the CLI through the real engine, S3 backend and KMS secrets in mo
     f = await E2eFixture.create({
       motoEndpoint: moto.endpoint,
       engineBin,
+      fleet: stand.fleet,
       backendUrl: `s3://${bucket}?region=${SANDBOX_REGION}&endpoint=${moto.endpoint}&use_path_style=true`,
       passphrase: null,
     });

@@ -14,7 +14,9 @@
  * Every invocation runs as alice (an allowed production deployer who wrote
  * none of it), as Bitbucket Pipelines names her (see `E2eFixture.actor`).
  *
- * One case is a known product defect, pending until it is fixed; its name starts with DEFECT.
+ * Every deploy is verified as the product verifies it (release phase, instance
+ * refreshes, target health, the URL's commit) against the stand-in fleet
+ * (fleet-double.ts); e2e-rollout.test.ts covers the ways that fails.
  *
  * Without the engine, the stand-ins or moto, the suite skips saying why; in CI
  * (`CI=true`) it fails instead.
@@ -52,6 +54,7 @@ import {
   type TmuxDashboard,
   unavailable,
 } from "./e2e-harness.js";
+import { useFleetDouble } from "./fleet-double.js";
 import { useMoto } from "./moto.js";
 import { parse as parseYaml } from "yaml";
 
@@ -61,6 +64,7 @@ const FAULT = "sandbox fault: the Auto Scaling API is unavailable (e2e)";
 describe("e2e: the CLI through the real engine, file backend", function () {
   this.timeout(600_000);
   const moto = useMoto();
+  const stand = useFleetDouble(moto);
   let f: E2eFixture;
   let A = "";
   let B = "";
@@ -73,7 +77,7 @@ describe("e2e: the CLI through the real engine, file backend", function () {
   before(async function () {
     this.timeout(600_000);
     const { engineBin } = await prerequisites(this);
-    f = await E2eFixture.create({ motoEndpoint: moto.endpoint, engineBin });
+    f = await E2eFixture.create({ motoEndpoint: moto.endpoint, engineBin, fleet: stand.fleet });
     A = await f.sha("HEAD");
     B = await f.commit(PEOPLE.bob, "B: the change bob wrote");
     C = await f.commit(PEOPLE.dev, "C: a commit nobody built an image for");
@@ -108,9 +112,12 @@ describe("e2e: the CLI through the real engine, file backend", function () {
       assert.match(
         out,
         new RegExp(
-          `ok testing runs ${short(A)} \\(${imageA}\\) at (http://testing-lb-alb-\\S+\\.elb\\.amazonaws\\.com) \\(\\d+ create\\)`,
+          `ok testing runs ${short(A)} \\(${imageA}\\) at (http://testing-lb-alb-\\S+\\.elb\\.amazonaws\\.com), rollout verified \\(\\d+ create\\)`,
         ),
       );
+      // Verified against the stand-in fleet: the first deploy's release phase, then the URL serving A.
+      assert.match(out, new RegExp(`release done: release phase of ${short(A)} succeeded`));
+      assert.match(out, new RegExp(`url done: http://testing-lb-alb-\\S+/healthz serves ${short(A)}`));
       assert.doesNotMatch(shown(r), /hit a bug|\[secret\]/);
     });
 
@@ -293,15 +300,11 @@ describe("e2e: the CLI through the real engine, file backend", function () {
       assert.equal(testing?.updateInProgress, true, "status sees the running update");
     });
 
-    // DEFECT, left failing on purpose (reported; not the engine's to fix alone): the refused deploy
-    // wrote its own commit and image into the stack's work config (release.ts: setConfig, then up,
-    // which meets the lock), so what runs next there (`flightdeck plan testing`, a refresh, a
-    // `pulumi up` in that folder) uses the refused commit; and two deploys started together in one
-    // checkout can each run the other's config. A refused deploy must change nothing.
-    // Pending, not passing: the release step writes the new commit, image and release record into the
-    // stack's config before `pulumi up` takes the lock, so a deploy refused by the lock leaves them
-    // behind (automation/operations/steps/release.ts). Turn this back into `it` with the fix.
-    it.skip("DEFECT: a deploy refused by the lock (exit 4) leaves the stack's config as the running update set it", async () => {
+    // Once a defect: the release step wrote the new commit, image and release record into the
+    // stack's config before `pulumi up` met the lock, and a refused deploy left them behind. The
+    // release step now puts the previous values back on StackLockedError
+    // (automation/operations/steps/release.ts, `recordRelease`).
+    it("a deploy refused by the lock (exit 4) leaves the stack's config as the running update set it", async () => {
       const file = join(f.repo, ".flightdeck", "stacks", "testing", "Pulumi.testing.yaml");
       const config = (parseYaml(await readFile(file, "utf8")) as { config: Record<string, unknown> }).config;
       assert.deepEqual(
@@ -362,7 +365,14 @@ describe("e2e: the CLI through the real engine, file backend", function () {
     it("cancels the update through the engine, stays open and quits cleanly; the stack is left consistent", async () => {
       await f.setFaults({ delay: { [APP_ASG]: 300 } });
       dashboard = await f.dashboard();
-      const list = await dashboard.waitFor(/› testing +[0-9a-f]{7} /, 120_000);
+      // The list holds every committed stack, deployed or not: move the selection to testing.
+      const rows = (await dashboard.waitFor(/^[› ] testing +[0-9a-f]{7} /m, 120_000))
+        .split("\n")
+        .filter((l) => /^[› ] [a-z][a-z0-9-]* /.test(l));
+      const moves =
+        rows.findIndex((l) => l.slice(2).startsWith("testing ")) - rows.findIndex((l) => l.startsWith("›"));
+      if (moves !== 0) dashboard.keys(...Array<string>(Math.abs(moves)).fill(moves > 0 ? "Down" : "Up"));
+      const list = await dashboard.waitFor(/› testing +[0-9a-f]{7} /, 10_000);
       // Deploy whichever of A and B testing does not run, so that the app's group changes (and is slow).
       const running = /› testing +([0-9a-f]{7}) /.exec(list)?.[1];
       const target = short(running === short(A) ? B : A);

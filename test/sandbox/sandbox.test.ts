@@ -26,6 +26,7 @@ import {
   skipOrFail,
   stopPid,
 } from "./moto.js";
+import { fleetAnswers } from "./fleet-double.js";
 import { parseOptions, PROVIDERS_BIN, shellQuote, UsageError } from "./sandbox.js";
 
 const run = promisify(execFile);
@@ -129,8 +130,12 @@ describe("npm run sandbox", function () {
       // Whatever a failed case left running is stopped.
       const state = join(dir, "sandbox.json");
       if (existsSync(state)) {
-        const { motoPid } = JSON.parse(readFileSync(state, "utf8")) as { motoPid: number };
+        const { motoPid, fleetPid } = JSON.parse(readFileSync(state, "utf8")) as {
+          motoPid: number;
+          fleetPid?: number;
+        };
         await stopPid(motoPid);
+        if (fleetPid && fleetPid !== process.pid) await stopPid(fleetPid);
       }
       await rm(dir, { recursive: true, force: true });
     });
@@ -158,6 +163,16 @@ describe("npm run sandbox", function () {
       assert.equal(env.FLIGHTDECK_SANDBOX, "1");
       assert.equal(env.PULUMI_CONFIG_PASSPHRASE, (await readFile(join(dir, "passphrase"), "utf8")).trim());
       assert.equal(await motoAnswers(endpoint), true);
+      // The stand-in fleet (a test double) answers the SDK's EC2, Auto Scaling and ELBv2 endpoints and the URL check.
+      const fleet = env.AWS_ENDPOINT_URL_EC2 ?? "";
+      assert.equal(new URL(fleet).hostname, MOTO_HOST);
+      assert.notEqual(fleet, endpoint);
+      assert.equal(env.AWS_ENDPOINT_URL_AUTO_SCALING, fleet);
+      assert.equal(env.AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2, fleet);
+      assert.equal(env.AWS_ENDPOINT_URL_SSM, endpoint);
+      assert.equal(env.FLIGHTDECK_CONNECT_TO, new URL(fleet).host);
+      assert.equal(env.FLIGHTDECK_SANDBOX_FLEET, join(dir, "fleet"));
+      assert.equal(await fleetAnswers(fleet), true);
 
       // HEAD has an image, in moto and in the stand-ins' table, and the real resolver finds it.
       const head = await headCommit();
@@ -189,19 +204,27 @@ describe("npm run sandbox", function () {
       assert.equal(ran.code, 0, ran.stderr);
       assert.match(ran.stderr, /reusing it/);
       assert.ok(ran.stdout.includes(`export AWS_ENDPOINT_URL='${before.endpoint}'`));
+      const { fleetEndpoint } = JSON.parse(await readFile(join(dir, "sandbox.json"), "utf8")) as {
+        fleetEndpoint: string;
+      };
+      assert.ok(
+        ran.stdout.includes(`export AWS_ENDPOINT_URL_EC2='${fleetEndpoint}'`),
+        "the same stand-in fleet",
+      );
     });
 
     it("--down stops it", async function () {
       this.timeout(120_000);
-      const { motoPid, endpoint } = JSON.parse(await readFile(join(dir, "sandbox.json"), "utf8")) as {
-        motoPid: number;
-        endpoint: string;
-      };
+      const { motoPid, endpoint, fleetPid, fleetEndpoint } = JSON.parse(
+        await readFile(join(dir, "sandbox.json"), "utf8"),
+      ) as { motoPid: number; endpoint: string; fleetPid: number; fleetEndpoint: string };
       const ran = await npmSandbox(["--down", "--dir", dir]);
       assert.equal(ran.code, 0, ran.stderr);
       assert.match(ran.stdout, /stopped moto .*nothing existed in AWS/);
       assert.equal(isAlive(motoPid), false);
       assert.equal(await motoAnswers(endpoint), false);
+      assert.equal(isAlive(fleetPid), false, "the stand-in fleet stopped too");
+      assert.equal(await fleetAnswers(fleetEndpoint), false);
       assert.equal(existsSync(join(dir, "sandbox.json")), false);
       const again = await npmSandbox(["--down", "--dir", dir]);
       assert.equal(again.code, 0);
@@ -237,10 +260,13 @@ describe("npm run sandbox", function () {
         assert.ok(stdout.includes(`export PULUMI_BACKEND_URL='file://${join(dir, "state")}'`), stdout);
         const endpoint = /export AWS_ENDPOINT_URL='([^']+)'/.exec(stdout)?.[1] ?? "";
         assert.equal(await motoAnswers(endpoint), true);
+        const fleet = /export AWS_ENDPOINT_URL_EC2='([^']+)'/.exec(stdout)?.[1] ?? "";
+        assert.equal(await fleetAnswers(fleet), true);
         child.kill("SIGTERM");
         assert.equal(await exited, 0, stderr);
         assert.match(stderr, /stopped\. It was a simulation: nothing was created in AWS/);
         assert.equal(await motoAnswers(endpoint), false);
+        assert.equal(await fleetAnswers(fleet), false);
         assert.equal(existsSync(join(dir, "sandbox.json")), false);
       } finally {
         if (child.exitCode === null) child.kill("SIGKILL");

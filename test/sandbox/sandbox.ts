@@ -5,9 +5,11 @@
  * It builds (or finds) the Pulumi engine (`npm run engine:install`), makes the
  * moto venv, starts moto on 127.0.0.1, makes the state bucket and a KMS key
  * (`alias/flightdeck-secrets`) in it, registers an image for HEAD (and every
- * `--commit <ref>`), and prints the environment that points flightdeck, the
- * Pulumi CLI and the AWS SDKs at it, with the stand-in `aws`/`awsx` provider
- * plugins (test/sandbox/providers/bin) and the engine first on PATH.
+ * `--commit <ref>`), starts the stand-in fleet (fleet-double.ts, a test double
+ * for the release machine, instance refreshes, target health and `/healthz`),
+ * and prints the environment that points flightdeck, the Pulumi CLI and the
+ * AWS SDKs at them, with the stand-in `aws`/`awsx` provider plugins
+ * (test/sandbox/providers/bin) and the engine first on PATH.
  *
  *   npm run sandbox                    foreground: runs until Ctrl-C / SIGTERM, then stops moto
  *   eval "$(npm run --silent sandbox -- --env)"
@@ -21,15 +23,17 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { engineRoot, engineVersion } from "../../automation/engine/install.js";
+import { type FleetDouble, fleetAnswers, fleetEnv, startFleetDouble } from "./fleet-double.js";
 import {
   ensureMotoVenv,
   ensureStateAndKey,
+  freePort,
   isAlive,
   isMotoProcess,
   type MotoServer,
@@ -121,6 +125,9 @@ export interface SandboxFacts {
   images: Record<string, string>;
   keyId: string;
   dir: string;
+  /** The stand-in fleet, and the folder the stand-in provider records the fleet in. */
+  fleetEndpoint: string;
+  fleetDir: string;
 }
 
 /** The environment, as lines a POSIX shell can eval; comments say what it is. */
@@ -131,6 +138,7 @@ export function renderEnv(facts: SandboxFacts): string {
     ...Object.entries(motoAwsEnv(facts.endpoint)).filter((e): e is [string, string] => e[1] !== undefined),
     ["FLIGHTDECK_SANDBOX", "1"],
     ["FLIGHTDECK_SANDBOX_IMAGES", facts.imagesFile],
+    ...Object.entries(fleetEnv(facts.fleetEndpoint, facts.endpoint, facts.fleetDir)),
   ];
   const unset = Object.entries(motoAwsEnv(facts.endpoint))
     .filter(([, value]) => value === undefined)
@@ -138,6 +146,7 @@ export function renderEnv(facts: SandboxFacts): string {
   return [
     `# ${SIMULATION}`,
     `# moto ${facts.endpoint} (pid ${facts.motoPid}); sandbox folder ${facts.dir}`,
+    `# stand-in fleet (a test double: release machines, instance refreshes, target health, /healthz) ${facts.fleetEndpoint}; its faults: the "fleet" key of ${join(facts.dir, "faults.json")}`,
     `# KMS key for stacks' secrets (in moto): awskms://${KMS_ALIAS}?region=${SANDBOX_REGION} (key ${facts.keyId})`,
     ...Object.entries(facts.images).map(([commit, ami]) => `# image of ${commit}: ${ami} (in moto)`),
     `export PATH=${shellQuote(`${PROVIDERS_BIN}:${facts.engineBin}`)}:"$PATH"`,
@@ -157,6 +166,9 @@ interface SandboxState {
   ownerPid: number;
   motoPid: number;
   endpoint: string;
+  /** The stand-in fleet: in the sandbox process (foreground) or a process of its own (background). */
+  fleetPid: number;
+  fleetEndpoint: string;
   keyId: string;
   startedAt: string;
 }
@@ -240,6 +252,59 @@ async function commitsToSeed(refs: string[], cwd: string): Promise<{ commit: str
 interface Up {
   facts: SandboxFacts;
   server?: MotoServer;
+  fleet?: FleetDouble;
+}
+
+/** True when `pid` is a stand-in fleet started by a background sandbox (read from /proc where there is one). */
+function isFleetProcess(pid: number): boolean {
+  if (pid <= 0 || !isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("fleet-double");
+  } catch {
+    return !existsSync("/proc");
+  }
+}
+
+/** The stand-in fleet of a background sandbox: a detached process that outlives this one (its output in fleet.log). */
+async function startDetachedFleet(
+  dir: string,
+  motoEndpoint: string,
+  env: Env,
+): Promise<{ pid: number; endpoint: string }> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const log = openSync(join(dir, "fleet.log"), "a");
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(here, "fleet-double.ts"),
+      "--moto",
+      motoEndpoint,
+      "--dir",
+      join(dir, "fleet"),
+      "--faults",
+      join(dir, "faults.json"),
+      "--port",
+      String(port),
+    ],
+    { cwd: projectDir, env, detached: true, stdio: ["ignore", log, log] },
+  );
+  closeSync(log);
+  child.unref();
+  const deadline = Date.now() + 60_000;
+  while (!(await fleetAnswers(endpoint, 1_000))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      if (child.exitCode === null && child.pid) await stopPid(child.pid);
+      const output = await readFile(join(dir, "fleet.log"), "utf8").catch(() => "");
+      throw new Error(
+        `the stand-in fleet did not start on ${endpoint}: ${output.trim().split("\n").slice(-5).join("\n")}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { pid: child.pid ?? 0, endpoint };
 }
 
 async function up(options: Options, dir: string, env: Env): Promise<Up> {
@@ -285,12 +350,36 @@ async function up(options: Options, dir: string, env: Env): Promise<Up> {
     ownerPid: options.mode === "foreground" ? process.pid : 0,
     motoPid,
     endpoint,
+    fleetPid: 0,
+    fleetEndpoint: "",
     keyId: "",
     startedAt: existing?.startedAt ?? new Date().toISOString(),
   };
   // Recorded at once, so that `--down` finds a moto even if what follows is interrupted.
   await writeFile(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
+  let fleet: FleetDouble | undefined;
+  let startedFleetPid = 0;
   try {
+    if (options.mode === "foreground") {
+      fleet = await startFleetDouble({
+        motoEndpoint: endpoint,
+        recordsDir: join(dir, "fleet"),
+        faultsFile: join(dir, "faults.json"),
+      });
+      Object.assign(state, { fleetPid: process.pid, fleetEndpoint: fleet.endpoint });
+    } else if (
+      existing &&
+      isFleetProcess(existing.fleetPid) &&
+      (await fleetAnswers(existing.fleetEndpoint))
+    ) {
+      Object.assign(state, { fleetPid: existing.fleetPid, fleetEndpoint: existing.fleetEndpoint });
+    } else {
+      const started = await startDetachedFleet(dir, endpoint, env);
+      startedFleetPid = started.pid;
+      Object.assign(state, { fleetPid: started.pid, fleetEndpoint: started.endpoint });
+    }
+    say(`sandbox: the stand-in fleet (a test double) answers at ${state.fleetEndpoint}`);
+    await writeFile(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
     // boto3 makes the bucket and the key while the JavaScript SDK registers the images.
     const [made] = await Promise.all([
       ensureStateAndKey(venv, endpoint, { bucket: STATE_BUCKET, alias: KMS_ALIAS }),
@@ -320,10 +409,14 @@ async function up(options: Options, dir: string, env: Env): Promise<Up> {
       images,
       keyId: state.keyId,
       dir,
+      fleetEndpoint: state.fleetEndpoint,
+      fleetDir: join(dir, "fleet"),
     };
     await writeFile(join(dir, "env.sh"), renderEnv(facts), { mode: 0o600 });
-    return { facts, ...(server ? { server } : {}) };
+    return { facts, ...(server ? { server } : {}), ...(fleet ? { fleet } : {}) };
   } catch (error) {
+    await fleet?.stop();
+    if (startedFleetPid > 0) await stopPid(startedFleetPid);
     if (server) {
       await server.stop();
       await rm(stateFile(dir), { force: true });
@@ -353,12 +446,13 @@ async function down(dir: string): Promise<string> {
       await new Promise((r) => setTimeout(r, 100));
   }
   if (isMotoProcess(state.motoPid)) await stopPid(state.motoPid);
+  if (isFleetProcess(state.fleetPid)) await stopPid(state.fleetPid);
   await rm(stateFile(dir), { force: true });
   return `sandbox: stopped moto (pid ${state.motoPid}) at ${state.endpoint}. It was a simulation: nothing existed in AWS.`;
 }
 
 async function foreground(started: Up, dir: string): Promise<number> {
-  const { facts, server } = started;
+  const { facts, server, fleet } = started;
   process.stdout.write(
     [
       SIMULATION,
@@ -377,6 +471,7 @@ async function foreground(started: Up, dir: string): Promise<number> {
     process.once("SIGTERM", () => resolveSignal("SIGTERM"));
     void server?.exited.then(() => resolveSignal("moto-exited"));
   });
+  await fleet?.stop();
   await server?.stop();
   await rm(stateFile(dir), { force: true });
   if (signal === "moto-exited") {

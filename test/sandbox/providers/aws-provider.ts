@@ -13,11 +13,15 @@
  *   protection is refused as AWS refuses it;
  * - invoke: the fake account's lookups (an unknown one fails with
  *   `Mock not implemented: <token>`);
- * - the faults and images switches of switches.ts, on every call.
+ * - the faults and images switches of switches.ts, on every call;
+ * - what the stand-in fleet needs (launch templates, groups and their instance
+ *   refreshes, host names), recorded by fleet-records.ts when
+ *   FLIGHTDECK_SANDBOX_FLEET names a folder.
  */
 import type * as provider from "@pulumi/pulumi/provider/index.js";
 import { FakeAwsAccount } from "../../../infra/fake-aws.js";
 import { diffOf, parseUrn, plainProps } from "./diff.js";
+import { recordFleet } from "./fleet-records.js";
 import { newId, packageVersion, regionOf } from "./plugin-env.js";
 import { applyFaults, Cancellation, imageForFromEnv } from "./switches.js";
 
@@ -66,7 +70,9 @@ export function awsStandIn(env: Env = process.env): provider.Provider {
     async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
       await faults("create", urn);
       const id = newId(parseUrn(urn).name);
-      return { id, outs: outputs(urn, inputs, id) };
+      const outs = outputs(urn, inputs, id);
+      recordFleet("create", urn, id, plainProps(outs), undefined, env);
+      return { id, outs };
     },
 
     async read(id: string, urn: string, props: Props = {}): Promise<provider.ReadResult> {
@@ -76,7 +82,9 @@ export function awsStandIn(env: Env = process.env): provider.Provider {
 
     async update(id: string, urn: string, olds: Props, news: Props): Promise<provider.UpdateResult> {
       await faults("update", urn);
-      return { outs: outputs(urn, news, id, olds) };
+      const outs = outputs(urn, news, id, olds);
+      recordFleet("update", urn, id, plainProps(outs), plainProps(olds), env);
+      return { outs };
     },
 
     async delete(id: string, urn: string, props: Props): Promise<void> {
@@ -86,6 +94,7 @@ export function awsStandIn(env: Env = process.env): provider.Provider {
           `deleting RDS DB Instance (${id}): InvalidParameterCombination: Cannot delete protected DB Instance, please disable deletion protection and try again.`,
         );
       }
+      recordFleet("delete", urn, id, plainProps(props), undefined, env);
     },
 
     async invoke(token: string, inputs: Props): Promise<provider.InvokeResult> {
