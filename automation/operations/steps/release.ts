@@ -135,7 +135,9 @@ export async function release(
 
 function checkedSummary(checks: RolloutChecks | undefined): string {
   if (!checks) return "";
-  return checks.nothingToRollOut ? `, nothing to roll out (${checks.nothingToRollOut})` : ", rollout verified";
+  return checks.nothingToRollOut
+    ? `, nothing to roll out (${checks.nothingToRollOut})`
+    : ", rollout verified";
 }
 
 /** The first deploy's release phase, then the rollout checks; the verdict is recorded either way. */
@@ -167,7 +169,12 @@ async function verify(
         type: "step",
         message: `${r.stack} runs no servers (the previews' shared base): no release phase or rollout to wait for`,
       });
-      await recordVerdict(ctx.engine, { ...verdict, verdict: "verified", at: ctx.now().toISOString(), checks });
+      await recordVerdict(ctx.engine, {
+        ...verdict,
+        verdict: "verified",
+        at: ctx.now().toISOString(),
+        checks,
+      });
       return checks;
     }
     let phase = phaseBefore;
