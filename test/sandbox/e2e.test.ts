@@ -18,18 +18,27 @@
  * refreshes, target health, the URL's commit) against the stand-in fleet
  * (fleet-double.ts); e2e-rollout.test.ts covers the ways that fails.
  *
+ * After the promotion, a change is traced: `where` (git ancestry against what
+ * each stack runs), `drift` (a refresh preview through the engine; the
+ * stand-ins' reads give back their state, so no drift), and `sweep` against
+ * moto's tagging API with a VPC tagged for a stack that is gone.
+ *
  * Without the engine, the stand-ins or moto, the suite skips saying why; in CI
  * (`CI=true`) it fails instead.
  */
 import assert from "node:assert/strict";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CreateVpcCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import type {
   DeployResult,
+  DriftReport,
   HistoryEntry,
   PreviewInfo,
   ReapResult,
   StackStatus,
+  SweepResult,
+  WhereResult,
 } from "../../automation/api.js";
 import type { GuardEvent, ResourceEvent } from "../../automation/events.js";
 import {
@@ -55,7 +64,7 @@ import {
   unavailable,
 } from "./e2e-harness.js";
 import { useFleetDouble } from "./fleet-double.js";
-import { useMoto } from "./moto.js";
+import { FAKE_CREDENTIALS, SANDBOX_REGION, useMoto } from "./moto.js";
 import { parse as parseYaml } from "yaml";
 
 const APP_ASG = "testing-fleet-app-asg";
@@ -516,6 +525,92 @@ describe("e2e: the CLI through the real engine, file backend", function () {
       assert.equal(row("production")?.imageId, imageB);
       assert.equal(row("staging")?.imageId, imageB);
       assert.equal(row("testing")?.commit, A, "testing runs what it was rolled back to");
+    });
+  });
+
+  describe("tracing a change: where it runs, drift, leftovers (--json)", () => {
+    it("where B: production and staging run it, since the promotion and the deploy, and by whom; testing does not", async () => {
+      const r = await f.cli(["where", short(B), "--json"]);
+      expectExit(r, 0);
+      const where = documentOf<{ where: WhereResult }>(r).where;
+      assert.equal(where.kind, "commit");
+      assert.deepEqual(
+        where.commits.map((c) => c.sha),
+        [B],
+      );
+      const row = (stack: string) => where.stacks.find((s) => s.stack === stack);
+      assert.deepEqual(
+        ["production", "staging", "testing"].map((s) => [s, row(s)?.state, row(s)?.commit]),
+        [
+          ["production", "yes", B],
+          ["staging", "yes", B],
+          ["testing", "no", A],
+        ],
+      );
+      const history = await f.cli(["history", "production", "--json"]);
+      const promotion = documentOf<{ history: HistoryEntry[] }>(history).history[0];
+      assert.equal(row("production")?.by, promotion?.actor, "by the one who promoted it");
+      assert.equal(row("production")?.version, promotion?.version, "since the promotion");
+    });
+
+    it("drift: a refresh preview of staging and production through the engine finds nothing changed (exit 0)", async () => {
+      const r = await f.cli(["drift", "staging", "production", "--json"]);
+      expectExit(r, 0);
+      const report = resultOf(r).data as DriftReport;
+      assert.deepEqual(
+        report.stacks.map((s) => [s.stack, s.drifted, s.error]),
+        [
+          ["staging", [], undefined],
+          ["production", [], undefined],
+        ],
+      );
+      assert.deepEqual([report.drifted, report.failed], [[], []]);
+    });
+
+    it("sweep: a VPC in moto tagged for a stack that is gone is found (dry run), deleted with --delete, and gone after", async () => {
+      const ec2 = new EC2Client({
+        region: SANDBOX_REGION,
+        endpoint: moto.endpoint,
+        credentials: {
+          accessKeyId: FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID,
+          secretAccessKey: FAKE_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+        },
+      });
+      try {
+        const vpc = await ec2.send(
+          new CreateVpcCommand({
+            CidrBlock: "10.99.0.0/16",
+            TagSpecifications: [
+              { ResourceType: "vpc", Tags: [{ Key: "flightdeck:stack", Value: "preview-0000000" }] },
+            ],
+          }),
+        );
+        const id = vpc.Vpc?.VpcId ?? "";
+        const dry = await f.cli(["sweep", "--json"]);
+        expectExit(dry, 0);
+        const found = resultOf(dry).data as SweepResult;
+        assert.equal(found.dryRun, true);
+        assert.deepEqual(
+          found.leftovers.map((l) => [l.stack, l.type, l.reason, l.deletable, l.arn.endsWith(`vpc/${id}`)]),
+          [["preview-0000000", "ec2:vpc", "stack-gone", true, true]],
+        );
+        assert.deepEqual(found.deleted, []);
+
+        const swept = await f.cli(["sweep", "--delete", "--yes", "--json"]);
+        expectExit(swept, 0);
+        assert.deepEqual(
+          (resultOf(swept).data as SweepResult).deleted,
+          found.leftovers.map((l) => l.arn),
+        );
+        const left = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "vpc-id", Values: [id] }] }));
+        assert.deepEqual(left.Vpcs ?? [], [], "the VPC is gone from moto");
+
+        const again = await f.cli(["sweep", "--json"]);
+        expectExit(again, 0);
+        assert.deepEqual((resultOf(again).data as SweepResult).leftovers, []);
+      } finally {
+        ec2.destroy();
+      }
     });
   });
 
