@@ -257,13 +257,17 @@ export interface SweepResult {
 }
 
 export interface HistoryEntry {
-  version: number;
+  /** Pulumi's update number; absent on a deploy that stopped at its release phase (no update ran). */
+  version?: number;
+  /** Pulumi's kind of update, or `release`: a deploy that stopped at its release phase. */
   kind: string;
   /** Pulumi's result, except a deploy whose rollout failed, which is `failed`. */
   result: UpdateResult;
   /** A deploy's rollout: verified, failed (then `rolloutReason` says why), or never checked. */
   rollout?: "verified" | "failed" | "unverified";
   rolloutReason?: string;
+  /** A deploy's release phase (the migrations): ran, skipped (it had succeeded before), ran on the preview's machine, or failed. */
+  release?: "ran" | "skipped" | "on-machine" | "failed";
   commit?: string;
   imageId?: string;
   actor?: string;

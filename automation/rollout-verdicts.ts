@@ -35,6 +35,14 @@ export interface RolloutVerdict {
   commit: string;
   imageId?: string;
   verdict: "verified" | "failed";
+  /**
+   * Where a failed deploy stopped: `release`, its release phase (before any
+   * update ran, except on a first deploy, whose release runs after the update
+   * creates the environment), or `rollout` (the default).
+   */
+  stage?: "release" | "rollout";
+  /** Who ran a deploy that stopped at its release phase (an update records its actor itself). */
+  actor?: string;
   /** Why a rollout failed (a failed refresh, a timeout, another commit served, a cancelled wait). */
   reason?: string;
   at: string;
@@ -83,10 +91,35 @@ export function servedOf(record: UpdateRecord, verdicts: Verdicts): Served {
 export function outcomeOf(
   record: UpdateRecord,
   verdicts: Verdicts,
-): { result: UpdateRecord["result"]; rollout?: "verified" | "failed" | "unverified"; reason?: string } {
+): {
+  result: UpdateRecord["result"];
+  rollout?: "verified" | "failed" | "unverified";
+  reason?: string;
+  release?: ReleaseState;
+} {
   if (record.kind !== "update" || record.result !== "succeeded") return { result: record.result };
   const served = servedOf(record, verdicts);
-  if (served.ok) return { result: "succeeded", rollout: "verified" };
-  if (served.verdict) return { result: "failed", rollout: "failed", reason: served.verdict.reason };
+  const release = served.verdict ? releaseStateOf(served.verdict) : undefined;
+  const withRelease = release ? { release } : {};
+  if (served.ok) return { result: "succeeded", rollout: "verified", ...withRelease };
+  if (served.verdict) {
+    return { result: "failed", rollout: "failed", reason: served.verdict.reason, ...withRelease };
+  }
   return { result: "succeeded", rollout: "unverified" };
+}
+
+export type ReleaseState = NonNullable<RolloutChecks["releasePhase"]> | "failed";
+
+/** What a verdict says of its deploy's release phase. */
+export function releaseStateOf(verdict: RolloutVerdict): ReleaseState | undefined {
+  return verdict.stage === "release" ? "failed" : verdict.checks?.releasePhase;
+}
+
+/**
+ * Deploys that stopped at their release phase before any update ran (their
+ * release matches none of `records`): Pulumi's history has no entry for them.
+ */
+export function releaseFailures(verdicts: Verdicts, records: readonly UpdateRecord[]): RolloutVerdict[] {
+  const updated = new Set(records.map(releaseIdOf));
+  return Object.values(verdicts).filter((v) => v.stage === "release" && !updated.has(v.release));
 }

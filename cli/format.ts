@@ -113,21 +113,49 @@ export function formatStatus(stacks: readonly StackStatus[], now: Date): string 
   return text + busy;
 }
 
-export function formatHistory(env: string, entries: readonly HistoryEntry[], now: Date): string {
+/** What was checked of a deploy: its release phase and its rollout (`-` for other updates). */
+export function checksText(e: HistoryEntry): string {
+  const parts: string[] = [];
+  if (e.release) parts.push(`release ${e.release === "on-machine" ? "on its machine" : e.release}`);
+  if (e.rollout) parts.push(`rollout ${e.rollout}`);
+  return parts.length > 0 ? parts.join(", ") : "-";
+}
+
+/** Dropped first when a history does not fit the terminal (the JSON has every field). */
+const HISTORY_DROP_ORDER = ["IMAGE", "TOOK", "WHEN", "BY"];
+
+/** A stack's history as a table, fitted to `width` columns when given (the dashboard), then why each failed deploy failed. */
+export function formatHistory(
+  env: string,
+  entries: readonly HistoryEntry[],
+  now: Date,
+  width?: number,
+): string {
   if (entries.length === 0) return `No updates recorded for '${env}' yet.`;
-  return table(
-    ["#", "KIND", "RESULT", "COMMIT", "IMAGE", "BY", "WHEN", "TOOK"],
-    entries.map((e) => [
-      String(e.version),
-      e.kind,
-      e.result,
-      short(e.commit),
-      e.imageId ?? "-",
-      e.actor ? actorText(e.actor, e.actorVerified) : "-",
-      formatAgo(e.endTime ?? e.startTime, now),
-      e.durationMs === undefined ? "-" : formatDuration(e.durationMs),
-    ]),
-  );
+  const header = ["#", "KIND", "RESULT", "CHECKS", "COMMIT", "IMAGE", "BY", "WHEN", "TOOK"];
+  const cells = entries.map((e) => [
+    e.version === undefined ? "-" : String(e.version),
+    e.kind,
+    e.result,
+    checksText(e),
+    short(e.commit),
+    e.imageId ?? "-",
+    e.actor ? actorText(e.actor, e.actorVerified) : "-",
+    formatAgo(e.endTime ?? e.startTime, now),
+    e.durationMs === undefined ? "-" : formatDuration(e.durationMs),
+  ]);
+  const rows =
+    width === undefined
+      ? table(header, cells)
+      : fitTable(header, cells, width, HISTORY_DROP_ORDER).lines.join("\n");
+  // Why each failed deploy failed, under the table (the reasons are too long for a column).
+  const why = entries
+    .filter((e) => e.result === "failed" && e.rolloutReason)
+    .map(
+      (e) =>
+        `${e.version === undefined ? `${e.kind} of ${short(e.commit)}` : `#${e.version}`}: ${e.rolloutReason}`,
+    );
+  return why.length > 0 ? `${rows}\n\n${why.join("\n")}` : rows;
 }
 
 export function formatPreviews(previews: readonly PreviewInfo[], now: Date): string {

@@ -17,7 +17,10 @@ export interface PickerChoice {
   value: string;
 }
 
-/** Rollback candidates: commits with a successful update in this history, newest first, once each. */
+/**
+ * Rollback candidates: commits with a successful update whose rollout was
+ * verified in this history (what the rollback guard accepts), newest first, once each.
+ */
 export function rollbackChoices(
   entries: readonly HistoryEntry[],
   now: Date,
@@ -26,7 +29,8 @@ export function rollbackChoices(
   const seen = new Set<string>();
   const choices: PickerChoice[] = [];
   for (const e of entries) {
-    if (e.result !== "succeeded" || !e.commit || seen.has(e.commit) || e.commit === current) continue;
+    if (e.result !== "succeeded" || e.rollout !== "verified") continue;
+    if (!e.commit || seen.has(e.commit) || e.commit === current) continue;
     seen.add(e.commit);
     const by = e.actor ? ` by ${e.actor}` : "";
     choices.push({

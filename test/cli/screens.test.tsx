@@ -236,6 +236,8 @@ describe("cli: Ink screens", () => {
         commit: "bbbbbbb2222222222222222222222222222222bb",
         imageId: "ami-0bbbbbbbbbbbbbbbb",
         actor: "alice@example.com",
+        release: "ran",
+        rollout: "verified",
         message: "",
         startTime: "2026-11-21T11:00:00Z",
         endTime: "2026-11-21T11:30:00Z",
@@ -257,6 +259,8 @@ describe("cli: Ink screens", () => {
         commit: "eeeeeee5555555555555555555555555555555ee",
         imageId: "ami-0eeeeeeeeeeeeeeee",
         actor: "carol@example.com",
+        release: "skipped",
+        rollout: "verified",
         message: "",
         startTime: "2026-11-20T08:00:00Z",
         endTime: "2026-11-20T08:10:00Z",
@@ -329,9 +333,10 @@ describe("cli: Ink screens", () => {
       const frame = await until(app.lastFrame, /History of staging/);
       assert.match(
         frame,
-        /3 +update +succeeded +bbbbbbb +ami-0bbbbbbbbbbbbbbbb +alice@example\.com +30m ago +30m 00s/,
+        /3 +update +succeeded +release ran, rollout verified +bbbbbbb +alice@example\.com +30m ago\n/,
       );
-      assert.match(frame, /2 +update +failed +ddddddd/);
+      assert.doesNotMatch(frame, /IMAGE|TOOK/, "fitted to 100 columns: the image and the duration go first");
+      assert.match(frame, /2 +update +failed +- +ddddddd/);
       app.stdin.write(KEY.esc);
       await until(app.lastFrame, /› staging/);
     });
@@ -341,6 +346,15 @@ describe("cli: Ink screens", () => {
         rollbackChoices(history, NOW, "bbbbbbb2222222222222222222222222222222bb").map((c) => c.value),
         ["eeeeeee5555555555555555555555555555555ee"],
         "only successful commits other than the running one",
+      );
+      assert.deepEqual(
+        rollbackChoices(
+          history.map((e) => (e.version === 1 ? { ...e, rollout: "unverified" as const } : e)),
+          NOW,
+          "bbbbbbb2222222222222222222222222222222bb",
+        ),
+        [],
+        "a deploy whose rollout was never verified is no success to go back to",
       );
       const { app, actions } = setup();
       await until(app.lastFrame, /preview-ccccccc/);

@@ -106,8 +106,11 @@ describe("cli: the dashboard in a real terminal (tmux)", function () {
     await waitForPane(/› testing/);
     tmux("send-keys", "-t", SESSION, "Enter");
     const history = await waitForPane(/History of testing\n#/);
-    assert.match(history, /#\s+KIND\s+RESULT\s+COMMIT\s+IMAGE\s+BY\s+WHEN\s+TOOK/);
-    assert.match(history, /\n1\s+update\s+succeeded\s+[0-9a-f]{7}\s+ami-[0-9a-f]{17}\s+alice@example\.com/);
+    assert.match(history, /#\s+KIND\s+RESULT\s+CHECKS\s+COMMIT\s+IMAGE\s+BY\s+WHEN\s+TOOK/);
+    assert.match(
+      history,
+      /\n1\s+update\s+succeeded\s+release ran, rollout verified\s+[0-9a-f]{7}\s+ami-[0-9a-f]{17}\s+alice@example\.com/,
+    );
 
     tmux("send-keys", "-t", SESSION, "Escape");
     await waitForPane(/› testing/);

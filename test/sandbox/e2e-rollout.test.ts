@@ -130,8 +130,8 @@ describe("e2e: verified deploys (release phase, instance refreshes, target healt
     assert.equal(data.verification?.url, STAGING_URL);
     assert.equal(data.verification?.releasePhase, "ran");
     assert.deepEqual(
-      (await history()).map((h) => [h.commit, h.result, h.rollout]),
-      [[A, "succeeded", "verified"]],
+      (await history()).map((h) => [h.commit, h.result, h.release, h.rollout]),
+      [[A, "succeeded", "ran", "verified"]],
     );
   });
 
@@ -158,7 +158,10 @@ describe("e2e: verified deploys (release phase, instance refreshes, target healt
     assert.ok(updated < progress && progress < refreshed && refreshed < healthy && healthy < url && url < ok);
     assert.equal(served(), B);
     const newest = (await history())[0];
-    assert.deepEqual([newest?.commit, newest?.result, newest?.rollout], [B, "succeeded", "verified"]);
+    assert.deepEqual(
+      [newest?.commit, newest?.result, newest?.release, newest?.rollout],
+      [B, "succeeded", "ran", "verified"],
+    );
     assert.notEqual(A, B);
   });
 
@@ -175,6 +178,8 @@ describe("e2e: verified deploys (release phase, instance refreshes, target healt
     );
     assert.equal(stand.fleet.launched.length, launched, "no release machine was started");
     assert.equal((resultOf(r).data as DeployResult).verification?.releasePhase, "skipped");
+    const newest = (await history())[0];
+    assert.deepEqual([newest?.commit, newest?.release, newest?.rollout], [B, "skipped", "verified"]);
   });
 
   it("a failed release stops the deploy before up: exit 1, the log's tail shown, the stack left on its commit", async () => {
@@ -185,7 +190,7 @@ describe("e2e: verified deploys (release phase, instance refreshes, target healt
       "django.db.utils.ProgrammingError: column exists",
     ];
     const before = await f.exportStack("staging");
-    const versions = (await history()).length;
+    const updates = (await history()).filter((h) => h.version !== undefined).length;
     await f.setFaults({ fleet: { release: { staging: { exitCode: 3, log } } } });
     const json = await f.cli(["deploy", "staging", "--commit", C, "--json"]);
     expectExit(json, 1);
@@ -205,7 +210,22 @@ describe("e2e: verified deploys (release phase, instance refreshes, target healt
     const failed = rollouts(eventsOf(json)).find((e) => e.phase === "release" && e.status === "failed");
     assert.deepEqual(failed?.logTail, log);
     assert.equal(eventsOf(json).filter((e) => e.type === "resource").length, 0, "up never ran");
-    assert.equal((await history()).length, versions, "no update was recorded");
+    const after = await history();
+    assert.equal(after.filter((h) => h.version !== undefined).length, updates, "no update ran");
+    // History still shows the deploy: an entry of kind `release`, with no update number.
+    assert.deepEqual(
+      [after[0]?.kind, after[0]?.result, after[0]?.release, after[0]?.commit, after[0]?.version],
+      ["release", "failed", "failed", C, undefined],
+    );
+    assert.equal(after[0]?.rolloutReason, result.error?.message);
+    const plain = await f.cli(["history", "staging"]);
+    assert.match(plain.stdout, new RegExp(`\\n-\\s+release\\s+failed\\s+release failed\\s+${short(C)}\\s`));
+    assert.match(
+      plain.stdout,
+      new RegExp(
+        `\\nrelease of ${short(C)}: the release phase of ${short(C)} on staging failed: the release command exited 3`,
+      ),
+    );
     assert.deepEqual(
       (await f.exportStack("staging")).deployment,
       before.deployment,

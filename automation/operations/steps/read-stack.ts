@@ -5,7 +5,7 @@
 import type { HistoryEntry, LastUpdate } from "../../api.js";
 import { recordedRelease } from "../../config-map.js";
 import { type OutputMap, StackNotFoundError, type UpdateRecord } from "../../engine.js";
-import { outcomeOf, type Verdicts } from "../../rollout-verdicts.js";
+import { outcomeOf, type RolloutVerdict, type Verdicts } from "../../rollout-verdicts.js";
 import { withoutUndefined } from "../../run.js";
 import type { Context } from "../context.js";
 
@@ -66,12 +66,31 @@ export function historyEntryOf(record: UpdateRecord, verdicts: Verdicts = {}): H
     ...withoutUndefined({
       rollout: outcome.rollout,
       rolloutReason: outcome.reason,
+      release: outcome.release,
       commit: recorded.commit,
       imageId: recorded.imageId,
       actor: recorded.release?.actor,
       actorVerified: recorded.release?.verified === false ? false : undefined,
       endTime: record.endTime,
       durationMs: durationMs !== undefined && Number.isFinite(durationMs) ? durationMs : undefined,
+    }),
+  };
+}
+
+/** A deploy that stopped at its release phase, as a history entry: no update ran, so it has no number. */
+export function releaseFailureEntry(verdict: RolloutVerdict): HistoryEntry {
+  return {
+    kind: "release",
+    result: "failed",
+    release: "failed",
+    message: verdict.reason ?? "the release phase failed",
+    startTime: verdict.at,
+    ...withoutUndefined({
+      rolloutReason: verdict.reason,
+      commit: verdict.commit,
+      imageId: verdict.imageId,
+      actor: verdict.actor,
+      endTime: verdict.at,
     }),
   };
 }

@@ -26,7 +26,12 @@ import { recordVerdict, releaseId, type RolloutChecks } from "../../rollout-verd
 import type { OperationContext, Outcome } from "../../run.js";
 import type { Context } from "../context.js";
 import { urlOf } from "./read-stack.js";
-import { releaseLaunchOf, releasePhase, type ReleasePhaseOutcome } from "./release-phase.js";
+import {
+  ReleaseFailedError,
+  releaseLaunchOf,
+  releasePhase,
+  type ReleasePhaseOutcome,
+} from "./release-phase.js";
 import { RolloutFailedError, rolloutTargetsOf, verifyRollout } from "./rollout.js";
 import { runUpdate, throwIfAborted } from "./run-update.js";
 
@@ -89,7 +94,27 @@ export async function release(
 
   let phase: ReleasePhaseOutcome | undefined;
   const launchBefore = verifies ? releaseLaunchOf(await outputsOrNone(ctx, r.stack)) : undefined;
-  if (launchBefore) phase = await releasePhase(ctx, op, { ...phaseInput, launch: launchBefore });
+  if (launchBefore) {
+    try {
+      phase = await releasePhase(ctx, op, { ...phaseInput, launch: launchBefore });
+    } catch (error) {
+      // No update will run, so Pulumi's history will not show this deploy: its record does.
+      if (error instanceof ReleaseFailedError) {
+        await recordVerdict(ctx.engine, {
+          release: releaseId(info.at, r.commit),
+          stack: r.stack,
+          commit: r.commit,
+          imageId: r.imageId,
+          verdict: "failed",
+          stage: "release",
+          actor: by,
+          reason: error.message,
+          at: ctx.now().toISOString(),
+        }).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
 
   const restore = await recordRelease(
     ctx,
@@ -217,6 +242,7 @@ async function verify(
     await recordVerdict(ctx.engine, {
       ...verdict,
       verdict: "failed",
+      ...(error instanceof ReleaseFailedError ? { stage: "release" as const } : {}),
       reason,
       at: ctx.now().toISOString(),
     }).catch(() => undefined);

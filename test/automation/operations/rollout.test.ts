@@ -13,8 +13,9 @@ import { verdictsOf } from "../../../automation/rollout-verdicts.js";
 import { recorded, refusedBy, Setup, type World, world } from "./world.js";
 
 function setup(w: World, script: MemoryCloudScript = {}, signal?: AbortController): Setup {
-  const engine = new MemoryEngine();
-  const s = new Setup(
+  // The engine's history times follow the test clock, as the real engine's and the cloud's share one.
+  const engine = new MemoryEngine({ now: () => s.clock });
+  const s: Setup = new Setup(
     w,
     {},
     { engine, cloud: new MemoryCloud(engine, script), ...(signal ? { signal: signal.signal } : {}) },
@@ -111,6 +112,7 @@ describe("release phase and verified rollout (memory engine, scripted cloud)", f
           : {},
     });
     await s.ops.deploy({ env: "staging", commit: w.c1 });
+    s.clock = new Date(s.clock.getTime() + 60_000);
     const updates = (await s.engine.history("staging")).length;
     await rejectsWith(
       s.ops.deploy({ env: "staging", commit: w.c2 }),
@@ -123,6 +125,20 @@ describe("release phase and verified rollout (memory engine, scripted cloud)", f
     assert.deepEqual(failed?.logTail, ["django.db.utils.ProgrammingError: relation exists"]);
     assert.match(s.lastResult().error?.nextSteps?.join("\n") ?? "", /relation exists/);
     assert.equal(s.lastResult().exitCode, 1);
+
+    // History shows the stopped deploy (kind `release`, no update number) above the deploy before it.
+    const [stopped, deployed] = await s.ops.history({ env: "staging" });
+    assert.deepEqual(
+      [stopped?.kind, stopped?.result, stopped?.release, stopped?.commit, stopped?.version],
+      ["release", "failed", "failed", w.c2, undefined],
+    );
+    assert.match(stopped?.rolloutReason ?? "", /the release command exited 1/);
+    assert.deepEqual(
+      [deployed?.commit, deployed?.result, deployed?.release, deployed?.rollout],
+      [w.c1, "succeeded", "ran", "verified"],
+    );
+    // A limit that cuts the updates read also cuts the stopped deploys older than them.
+    assert.equal((await s.ops.history({ env: "staging", limit: 1 })).length, 2);
   });
 
   it("a concurrent deploy of the same commit waits for the other's release instead of running it twice", async () => {

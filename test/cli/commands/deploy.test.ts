@@ -55,7 +55,7 @@ describe("cli: whole commands in-process (MemoryEngine)", function () {
     assert.match(plain.stdout, /^STACK +COMMIT +BRANCH +IMAGE +URL +LAST UPDATE +COST\/DAY +EXPIRES\n/);
     assert.match(plain.stdout, new RegExp(`\\nstaging +${head.slice(0, 7)} `));
     const historyText = await runCli(repo.dir, ["history", "staging"], { engine });
-    assert.match(historyText.stdout, /^# +KIND +RESULT +COMMIT/);
+    assert.match(historyText.stdout, /^# +KIND +RESULT +CHECKS +COMMIT/);
   });
 
   it("--json streams the events as JSON lines ending in exactly one result", async () => {
