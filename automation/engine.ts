@@ -102,6 +102,12 @@ export interface StateResource {
 export interface Engine {
   /** `local` (Automation API) or `memory`. */
   readonly kind: "local" | "memory";
+  /**
+   * Make ready what running the program needs (the real engine: its resource
+   * plugins, installed on first use), or refuse now, before an operation
+   * changes anything. Reads never need it.
+   */
+  prepareUpdates?(): Promise<void>;
   listStacks(): Promise<EngineStackSummary[]>;
   /** Create the stack if it does not exist; never fails if it does. */
   ensureStack(stack: string): Promise<void>;

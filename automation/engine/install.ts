@@ -230,3 +230,27 @@ export async function ensurePlugins(
   }
   return installed;
 }
+
+/**
+ * `ensurePlugins` as a function that runs once (again after a failure), telling
+ * `onNotice` what it installed: the real engine's `prepareUpdates`.
+ */
+export function pluginsOnce(
+  projectDir: string,
+  pulumiPath: string,
+  env: Env,
+  options: { home?: string; onNotice?: (message: string) => void },
+): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => {
+    done ??= (async () => {
+      for (const plugin of await ensurePlugins(projectDir, pulumiPath, env, options.home)) {
+        options.onNotice?.(`Installed the Pulumi plugin ${plugin}.`);
+      }
+    })().catch((error: unknown) => {
+      done = undefined;
+      throw error;
+    });
+    return done;
+  };
+}

@@ -39,7 +39,7 @@ import {
   type UpdateRecord,
 } from "../engine.js";
 import { type Backend, backendUrlFor, cancelCommand, pulumiEnv } from "./backend.js";
-import { ensurePlugins, type LocateOptions, locateEngine } from "./install.js";
+import { type LocateOptions, locateEngine, pluginsOnce } from "./install.js";
 import { runningUpdates } from "./locks.js";
 import { requireBuiltProgram } from "./program-build.js";
 import { pulumiCommandAt } from "./pulumi-process.js";
@@ -72,6 +72,8 @@ export interface LocalEngineOptions {
   env: Env;
   /** Path of the `pulumi` binary (found or installed by `createLocalEngine`). */
   pulumiPath: string;
+  /** Installs what the program needs to run (its plugins); called once, before the first update. */
+  preparePlugins?: () => Promise<void>;
 }
 
 export interface CreateLocalEngineOptions extends LocateOptions {
@@ -81,8 +83,10 @@ export interface CreateLocalEngineOptions extends LocateOptions {
 
 /**
  * The real engine: the Pulumi CLI on PATH or flightdeck's own (installed on
- * first use), with the program's plugins installed. Anything missing that
- * cannot be installed is an `EngineUnavailableError` (exit 2) at once.
+ * first use). The program's plugins are installed when an operation is about
+ * to run it (`prepareUpdates`), so that reads (status, history, where) never
+ * wait for a download. Anything missing that cannot be installed is an
+ * `EngineUnavailableError` (exit 2), before anything changes.
  */
 export async function createLocalEngine(
   projectDir: string,
@@ -91,10 +95,8 @@ export async function createLocalEngine(
 ): Promise<LocalEngine> {
   const located = await locateEngine(projectDir, env, options);
   if (located.notice) options.onNotice?.(located.notice);
-  for (const plugin of await ensurePlugins(projectDir, located.path, env, options.home)) {
-    options.onNotice?.(`Installed the Pulumi plugin ${plugin}.`);
-  }
-  return new LocalEngine({ projectDir, env, pulumiPath: located.path });
+  const preparePlugins = pluginsOnce(projectDir, located.path, env, options);
+  return new LocalEngine({ projectDir, env, pulumiPath: located.path, preparePlugins });
 }
 
 export class LocalEngine implements Engine {
@@ -115,12 +117,19 @@ export class LocalEngine implements Engine {
     recordStoreFor(this.backend, (await this.projectFile()).name, join(homedir(), ".flightdeck")),
   );
 
+  private readonly preparePlugins: () => Promise<void>;
+
   constructor(options: LocalEngineOptions) {
+    this.preparePlugins = options.preparePlugins ?? (async () => undefined);
     this.projectDir = options.projectDir;
     this.env = options.env;
     this.pulumiPath = options.pulumiPath;
     this.backend = backendUrlFor(options.env);
     this.direct = new DirectReads(this.backend, () => this.projectFile());
+  }
+
+  prepareUpdates(): Promise<void> {
+    return this.preparePlugins();
   }
 
   async listStacks(): Promise<EngineStackSummary[]> {
@@ -325,6 +334,7 @@ export class LocalEngine implements Engine {
     start: (s: Auto.Stack, o: Auto.UpOptions & Auto.PreviewOptions & Auto.DestroyOptions) => Promise<T>,
   ): Promise<T> {
     if (options.signal?.aborted) throw new UpdateCancelledError(stack);
+    await this.prepareUpdates();
     const s = await this.select(stack);
     const controller = new AbortController();
     const forward = () => controller.abort();

@@ -38,6 +38,20 @@ export interface Context {
   ): Promise<T>;
 }
 
+/** The operations that run the program (an update, a preview, a refresh or a destroy). */
+const RUN_THE_PROGRAM: ReadonlySet<OperationName> = new Set([
+  "deploy",
+  "promote",
+  "rollback",
+  "previewUp",
+  "previewDown",
+  "previewSleep",
+  "previewWake",
+  "reap",
+  "plan",
+  "drift",
+]);
+
 /** The context of `deps`, with their defaults: `process.env`, the real clock, logs under `.flightdeck/logs`. */
 export function createContext(deps: OperationDeps): Context {
   const env: Env = deps.env ?? process.env;
@@ -73,7 +87,13 @@ export function createContext(deps: OperationDeps): Context {
             timeoutMs: deps.notifyTimeoutMs,
           }),
         },
-        body,
+        // What running the program needs is made ready (or refused) before the operation changes anything.
+        RUN_THE_PROGRAM.has(operation) && deps.engine.prepareUpdates
+          ? async (op) => {
+              await deps.engine.prepareUpdates?.();
+              return body(op);
+            }
+          : body,
       ),
   };
 }

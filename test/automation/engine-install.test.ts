@@ -14,6 +14,7 @@ import {
   ensurePlugins,
   locateEngine,
   pluginDir,
+  pluginsOnce,
 } from "../../automation/engine/install.js";
 import { EngineUnavailableError } from "../../automation/engine.js";
 import { PROJECT_DIR } from "./real-engine.js";
@@ -158,5 +159,28 @@ describe("engine install", () => {
         /pulumi plugin install resource aws/.test(error.tryMessage ?? ""),
     );
     assert.ok(!existsSync(join(home, ".p", "plugins")));
+  });
+
+  it("installs the plugins once for the engine's life, tells what it installed, and tries again after a failure", async () => {
+    const pulumi = fakePulumi(join(home, "bin"), version, log);
+    const env: Record<string, string | undefined> = {
+      PATH: "/nope",
+      PULUMI_HOME: join(home, ".p"),
+      FAIL_PLUGIN: "1",
+    };
+    const notices: string[] = [];
+    const prepare = pluginsOnce(PROJECT_DIR, pulumi, env, { onNotice: (m) => notices.push(m) });
+    await assert.rejects(prepare(), EngineUnavailableError);
+    delete env.FAIL_PLUGIN;
+    await Promise.all([prepare(), prepare()]);
+    await prepare();
+    const installs = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("plugin install resource aws "));
+    assert.equal(installs.length, 2, "one failed try, then one install for every later call");
+    assert.ok(
+      notices.some((n) => /^Installed the Pulumi plugin aws \d+\.\d+\.\d+\.$/.test(n)),
+      String(notices),
+    );
   });
 });
