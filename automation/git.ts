@@ -90,12 +90,7 @@ export async function authorsOfRange(
   try {
     text = await repo.raw(["log", `--format=%H${FIELD}%ae${FIELD}%B${RECORD}`, range]);
   } catch (error) {
-    throw new UserError(`cannot list the commits ${from ? `between ${from} and ${to}` : `up to ${to}`}`, {
-      tryMessage:
-        "Run `git fetch --all --tags` so both commits are in this repository (a shallow clone needs `--unshallow`).",
-      exitCode: ExitCode.usage,
-      cause: error,
-    });
+    throw cannotList(from, to, error);
   }
   const byEmail: Record<string, string[]> = {};
   const commits: string[] = [];
@@ -295,12 +290,7 @@ export async function logBetween(
   try {
     commits = parseLog(await repo.raw(["log", LOG_FORMAT, max, ...range, "--"]));
   } catch (error) {
-    throw new UserError(`cannot list the commits ${from ? `between ${from} and ${to}` : `up to ${to}`}`, {
-      tryMessage:
-        "Run `git fetch --all --tags` so both commits are in this repository (a shallow clone needs `--unshallow`).",
-      exitCode: ExitCode.usage,
-      cause: error,
-    });
+    throw cannotList(from, to, error);
   }
   const listed = (side: LoggedCommit["side"]) => commits.filter((c) => c.side === side).length;
   if (commits.length < limit) return { commits, toCount: listed("to"), fromCount: listed("from") };
@@ -362,4 +352,14 @@ export async function commitsMergedBy(dir: string, merge: string): Promise<Logge
   if (!isFullSha(merge)) return [];
   const out = await tryRaw(git(dir), ["log", LOG_FORMAT, `${merge}^1..${merge}`, "--"]);
   return (out ? parseLog(out) : []).filter((c) => c.sha !== merge);
+}
+
+/** git could not list the commits from `from` to `to`: most often one of them is not fetched. */
+function cannotList(from: string | undefined, to: string, cause: unknown): UserError {
+  return new UserError(`cannot list the commits ${from ? `between ${from} and ${to}` : `up to ${to}`}`, {
+    tryMessage:
+      "Run `git fetch --all --tags` so both commits are in this repository (a shallow clone needs `--unshallow`).",
+    exitCode: ExitCode.usage,
+    cause,
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * Small pure formatters shared by the plain renderer and the Ink screens.
  */
-import type { HistoryEntry, PreviewInfo, StackStatus } from "../automation/api.js";
+import type { HistoryEntry, StackStatus } from "../automation/api.js";
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return "-";
@@ -156,22 +156,6 @@ export function formatHistory(
         `${e.version === undefined ? `${e.kind} of ${short(e.commit)}` : `#${e.version}`}: ${e.rolloutReason}`,
     );
   return why.length > 0 ? `${rows}\n\n${why.join("\n")}` : rows;
-}
-
-export function formatPreviews(previews: readonly PreviewInfo[], now: Date): string {
-  if (previews.length === 0) return "No previews. Open one with `flightdeck preview up --commit <ref>`.";
-  return table(
-    ["STACK", "COMMIT", "BRANCH", "AUTHOR", "URL", "CREATED", "EXPIRES"],
-    previews.map((p) => [
-      p.stack,
-      short(p.commit),
-      p.branch ?? "-",
-      p.author ?? "-",
-      p.url ?? "-",
-      formatAgo(p.createdAt, now),
-      p.expired ? "expired" : formatTimeLeft(Date.parse(p.expiresAt) - now.getTime()),
-    ]),
-  );
 }
 
 /**

@@ -6,9 +6,8 @@
 import type { DeployInput, DeployResult } from "../api.js";
 import type { Context } from "./context.js";
 import { protectionGuards } from "./steps/apply-guards.js";
-import { changesOf, withReleases } from "./steps/changes.js";
-import { historyOrEmpty, runningCommit } from "./steps/read-stack.js";
-import { release } from "./steps/release.js";
+import { releaseWithChanges } from "./steps/changes.js";
+import { historyOrEmpty } from "./steps/read-stack.js";
 import { actorOf, commitOf, environmentConfig, imageFor } from "./steps/resolve.js";
 
 export function deploy(ctx: Context, input: DeployInput): Promise<DeployResult> {
@@ -19,20 +18,11 @@ export function deploy(ctx: Context, input: DeployInput): Promise<DeployResult> 
     const history = await historyOrEmpty(ctx, input.env);
     await protectionGuards(ctx, op, input.env, config, commit, actor, history);
     const imageId = await imageFor(ctx, op, commit, config.region);
-    const releases = await changesOf(ctx, op, {
-      stack: input.env,
-      from: runningCommit(history),
-      to: commit,
-      config,
-    });
-    const outcome = await release(ctx, op, {
-      stack: input.env,
-      config,
-      commit,
-      imageId,
-      actor,
-      operation: "deploy",
-    });
-    return withReleases(outcome, releases);
+    return releaseWithChanges(
+      ctx,
+      op,
+      { stack: input.env, config, commit, imageId, actor, operation: "deploy" },
+      history,
+    );
   });
 }

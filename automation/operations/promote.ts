@@ -10,9 +10,8 @@ import { promoteGuard } from "../history-guards.js";
 import { verdictsOf } from "../rollout-verdicts.js";
 import type { Context } from "./context.js";
 import { applyGuards, protectionGuards } from "./steps/apply-guards.js";
-import { changesOf, withReleases } from "./steps/changes.js";
-import { historyOrEmpty, runningCommit } from "./steps/read-stack.js";
-import { release } from "./steps/release.js";
+import { releaseWithChanges } from "./steps/changes.js";
+import { historyOrEmpty } from "./steps/read-stack.js";
 import { actorOf, environmentConfig } from "./steps/resolve.js";
 
 export function promote(ctx: Context, input: PromoteInput): Promise<DeployResult> {
@@ -33,21 +32,11 @@ export function promote(ctx: Context, input: PromoteInput): Promise<DeployResult
     const imageId = source.imageId as string;
     const target = await historyOrEmpty(ctx, input.to);
     await protectionGuards(ctx, op, input.to, config, commit, actor, target);
-    const releases = await changesOf(ctx, op, {
-      stack: input.to,
-      from: runningCommit(target),
-      to: commit,
-      config,
-    });
-    const outcome = await release(ctx, op, {
-      stack: input.to,
-      config,
-      commit,
-      imageId,
-      actor,
-      operation: "promote",
-      from: input.from,
-    });
-    return withReleases(outcome, releases);
+    return releaseWithChanges(
+      ctx,
+      op,
+      { stack: input.to, config, commit, imageId, actor, operation: "promote", from: input.from },
+      target,
+    );
   });
 }

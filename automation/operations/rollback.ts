@@ -12,9 +12,8 @@ import { verdictsOf } from "../rollout-verdicts.js";
 import type { OperationContext } from "../run.js";
 import type { Context } from "./context.js";
 import { applyGuards, protectionGuards } from "./steps/apply-guards.js";
-import { changesOf, withReleases } from "./steps/changes.js";
-import { historyOrEmpty, runningCommit } from "./steps/read-stack.js";
-import { release } from "./steps/release.js";
+import { releaseWithChanges } from "./steps/changes.js";
+import { historyOrEmpty } from "./steps/read-stack.js";
 import { actorOf, commitOf, environmentConfig } from "./steps/resolve.js";
 
 export function rollback(ctx: Context, input: RollbackInput): Promise<DeployResult> {
@@ -32,21 +31,12 @@ export function rollback(ctx: Context, input: RollbackInput): Promise<DeployResu
       type: "step",
       message: `rolling back to the image recorded in update ${target.record?.version}: ${imageId}`,
     });
-    const releases = await changesOf(ctx, op, {
-      stack: input.env,
-      from: runningCommit(history),
-      to: commit,
-      config,
-    });
-    const outcome = await release(ctx, op, {
-      stack: input.env,
-      config,
-      commit,
-      imageId,
-      actor,
-      operation: "rollback",
-    });
-    return withReleases(outcome, releases);
+    return releaseWithChanges(
+      ctx,
+      op,
+      { stack: input.env, config, commit, imageId, actor, operation: "rollback" },
+      history,
+    );
   });
 }
 

@@ -13,7 +13,8 @@ import { type OperationContext, withoutUndefined } from "../run.js";
 import type { Context } from "./context.js";
 import { historyOrEmpty, lastUpdateOf, readConcurrency, urlOf } from "./steps/read-stack.js";
 
-const ENVIRONMENT_ORDER: StackStatus["environment"][] = [
+/** The order stacks are listed in: production first, previews last. */
+export const ENVIRONMENT_ORDER: StackStatus["environment"][] = [
   "production",
   "staging",
   "testing",

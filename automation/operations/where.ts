@@ -28,19 +28,10 @@ import { mapBounded } from "../pool.js";
 import type { OperationContext } from "../run.js";
 import type { Context } from "./context.js";
 import { historyOrEmpty, readConcurrency, urlOf } from "./steps/read-stack.js";
-import { environmentOf } from "./status.js";
+import { ENVIRONMENT_ORDER, environmentOf } from "./status.js";
 
 /** How far back each stack's history is read for "since". */
 const HISTORY_LIMIT = 100;
-
-const ORDER: WhereStack["environment"][] = [
-  "production",
-  "staging",
-  "testing",
-  "previews",
-  "preview",
-  "unknown",
-];
 
 type Change = Pick<WhereResult, "kind" | "commits">;
 
@@ -57,7 +48,9 @@ export function where(ctx: Context, input: WhereInput): Promise<WhereResult> {
     const contains = ancestry(ctx.projectDir);
     const rows = await mapBounded(stacks, 4, (s) => rowOf(s, change, contains));
     rows.sort(
-      (a, b) => ORDER.indexOf(a.environment) - ORDER.indexOf(b.environment) || a.stack.localeCompare(b.stack),
+      (a, b) =>
+        ENVIRONMENT_ORDER.indexOf(a.environment) - ENVIRONMENT_ORDER.indexOf(b.environment) ||
+        a.stack.localeCompare(b.stack),
     );
     for (const row of rows)
       op.emit({ type: "item", stack: row.stack, status: "done", message: stateText(row, change) });

@@ -12,8 +12,10 @@ import { releasedCommitLine, releasesBetween, releasesSummary } from "../../chan
 import type { Releases } from "../../events.js";
 import { resolveCommit } from "../../git.js";
 import type { OperationContext, Outcome } from "../../run.js";
+import type { UpdateRecord } from "../../engine.js";
 import type { Context } from "../context.js";
 import { historyOrEmpty, runningCommit } from "./read-stack.js";
+import { type Release, release } from "./release.js";
 
 export interface ChangesOf {
   stack: string;
@@ -47,11 +49,28 @@ export async function changesOf(
 }
 
 /** A release's outcome with the list of what it released in its data (and so in the result event). */
-export function withReleases(
-  outcome: Outcome<DeployResult>,
-  releases: Releases | undefined,
-): Outcome<DeployResult> {
+function withReleases(outcome: Outcome<DeployResult>, releases: Releases | undefined): Outcome<DeployResult> {
   return releases ? { ...outcome, data: { ...outcome.data, releases } } : outcome;
+}
+
+/**
+ * A deploy, promotion or rollback: the commits it brings to `r.stack` (from
+ * what `target`, that stack's history, says runs) announced, then the release;
+ * its result carries the list.
+ */
+export async function releaseWithChanges(
+  ctx: Context,
+  op: OperationContext,
+  r: Release,
+  target: UpdateRecord[],
+): Promise<Outcome<DeployResult>> {
+  const releases = await changesOf(ctx, op, {
+    stack: r.stack,
+    from: runningCommit(target),
+    to: r.commit,
+    config: r.config,
+  });
+  return withReleases(await release(ctx, op, r), releases);
 }
 
 /**
