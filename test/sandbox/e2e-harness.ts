@@ -291,6 +291,8 @@ export interface FixtureOptions {
 export interface FixtureFaults {
   fail?: Record<string, string>;
   delay?: Record<string, number>;
+  /** Changes made outside Pulumi, found by a refresh (providers/switches.ts). */
+  drift?: Record<string, Record<string, unknown> | "deleted">;
   fleet?: Partial<FleetFaults>;
 }
 

@@ -123,7 +123,9 @@ describe("e2e: the CLI through the real engine, S3 backend and KMS secrets in mo
     );
     assert.match(
       historyPlain.stdout,
-      new RegExp(`1 +update +succeeded +${short(commit)} +${imageId} +${esc(f.actor(PEOPLE.alice).id)}`),
+      new RegExp(
+        `1 +update +succeeded +release ran, rollout verified +${short(commit)} +${imageId} +${esc(f.actor(PEOPLE.alice).id)}`,
+      ),
     );
   });
 });

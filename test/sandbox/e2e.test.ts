@@ -184,7 +184,9 @@ describe("e2e: the CLI through the real engine, file backend", function () {
       );
       assert.match(
         historyPlain.stdout,
-        new RegExp(`1 +update +succeeded +${short(A)} +${imageA} +${esc(alice)}`),
+        new RegExp(
+          `1 +update +succeeded +release ran, rollout verified +${short(A)} +${imageA} +${esc(alice)}`,
+        ),
       );
     });
 
@@ -565,6 +567,33 @@ describe("e2e: the CLI through the real engine, file backend", function () {
         ],
       );
       assert.deepEqual([report.drifted, report.failed], [[], []]);
+    });
+
+    it("drift: a change made outside flightdeck and a deleted resource are found (exit 1), and nothing is changed", async () => {
+      // The stand-in provider's reads find what the faults file's `drift` says someone changed in the account.
+      await f.setFaults({
+        drift: { "staging-lb-alb": { idleTimeout: 400 }, "staging-lb-content-tg": "deleted" },
+      });
+      const before = await f.exportStack("staging");
+      try {
+        const r = await f.cli(["drift", "staging", "--json"]);
+        expectExit(r, 1);
+        const report = resultOf(r).data as DriftReport;
+        assert.deepEqual(report.drifted, ["staging"]);
+        const found = report.stacks[0]?.drifted ?? [];
+        assert.deepEqual(found.map((d) => [d.name, d.change]).sort(), [
+          ["staging-lb-alb", "update"],
+          ["staging-lb-content-tg", "delete"],
+        ]);
+        assert.ok(found.find((d) => d.name === "staging-lb-alb")?.properties?.includes("idleTimeout"));
+        assert.deepEqual(
+          (await f.exportStack("staging")).deployment,
+          before.deployment,
+          "a refresh preview changes no state",
+        );
+      } finally {
+        await f.setFaults({});
+      }
     });
 
     it("sweep: a VPC in moto tagged for a stack that is gone is found (dry run), deleted with --delete, and gone after", async () => {

@@ -13,7 +13,8 @@
  *   protection is refused as AWS refuses it;
  * - invoke: the fake account's lookups (an unknown one fails with
  *   `Mock not implemented: <token>`);
- * - the faults and images switches of switches.ts, on every call;
+ * - the faults and images switches of switches.ts, on every call (a `drift`
+ *   fault changes what a read finds);
  * - what the stand-in fleet needs (launch templates, groups and their instance
  *   refreshes, host names), recorded by fleet-records.ts when
  *   FLIGHTDECK_SANDBOX_FLEET names a folder.
@@ -23,7 +24,7 @@ import { FakeAwsAccount } from "../../../infra/fake-aws.js";
 import { diffOf, parseUrn, plainProps } from "./diff.js";
 import { recordFleet } from "./fleet-records.js";
 import { newId, packageVersion, regionOf } from "./plugin-env.js";
-import { applyFaults, Cancellation, imageForFromEnv } from "./switches.js";
+import { applyFaults, Cancellation, imageForFromEnv, readFaults } from "./switches.js";
 
 type Env = Record<string, string | undefined>;
 type Props = Record<string, unknown>;
@@ -77,7 +78,13 @@ export function awsStandIn(env: Env = process.env): provider.Provider {
 
     async read(id: string, urn: string, props: Props = {}): Promise<provider.ReadResult> {
       // A resource read without state (`Resource.get`) gets what the account would have made.
-      return { id, props: Object.keys(props).length > 0 ? props : outputs(urn, {}, id) };
+      const read = Object.keys(props).length > 0 ? props : outputs(urn, {}, id);
+      // A change made outside Pulumi (the faults file's `drift`): what a refresh then finds.
+      const { type, name } = parseUrn(urn);
+      const drift = readFaults(env).drift;
+      const changed = drift[name] ?? drift[type];
+      if (changed === "deleted") return { id: "", props: {} };
+      return { id, props: changed ? { ...read, ...changed } : read };
     },
 
     async update(id: string, urn: string, olds: Props, news: Props): Promise<provider.UpdateResult> {

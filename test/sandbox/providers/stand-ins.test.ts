@@ -179,6 +179,24 @@ describe("stand-in provider plugins", () => {
     assert.ok(performance.now() - started < 5_000);
   });
 
+  it("reads back a change made outside Pulumi (drift), by name or type, or finds the resource gone", async () => {
+    const file = join(dir, "faults.json");
+    env[FAULTS_ENV] = file;
+    const read = required(aws.read, "read");
+    const state = { port: 8000, protocol: "HTTP", arn: "arn:tg" };
+    writeFileSync(file, "{}");
+    assert.deepEqual(await read("tg-1", TG_URN, state), { id: "tg-1", props: state });
+    writeFileSync(file, JSON.stringify({ drift: { "testing-lb-app-tg": { port: 9000 } } }));
+    assert.deepEqual(await read("tg-1", TG_URN, state), { id: "tg-1", props: { ...state, port: 9000 } });
+    writeFileSync(file, JSON.stringify({ drift: { [TG]: "deleted" } }));
+    assert.deepEqual(await read("tg-1", TG_URN, state), { id: "", props: {} });
+    writeFileSync(file, JSON.stringify({ drift: { [TG]: 3 } }));
+    assert.throws(
+      () => readFaults({ [FAULTS_ENV]: file }),
+      /drift\.\S+ must be an object of properties or "deleted"/,
+    );
+  });
+
   it("says which switch file is broken", () => {
     const file = join(dir, "faults.json");
     writeFileSync(file, JSON.stringify({ delay: { x: "soon" } }));

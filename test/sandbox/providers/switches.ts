@@ -12,12 +12,16 @@
  *
  * FLIGHTDECK_SANDBOX_FAULTS=<file.json>:
  *   { "fail":  { "<resource name, type or invoke token>": "message" },
- *     "delay": { "<resource name, type or invoke token>": seconds } }
+ *     "delay": { "<resource name, type or invoke token>": seconds },
+ *     "drift": { "<resource name or type>": { "<property>": value } | "deleted" } }
  *   A `fail` entry makes every create, update, delete (and construct or
  *   invoke) of what it names fail with exactly that message; a `delay` entry
  *   makes them take that long first. The engine's cancellation (the provider
  *   `Cancel` call a SIGINT leads to) cuts a delay short and fails the operation,
- *   as the protocol asks of a cancelled provider.
+ *   as the protocol asks of a cancelled provider. A `drift` entry is a change
+ *   made outside Pulumi: a read (a refresh) of what it names answers with those
+ *   properties changed, or, for "deleted", finds nothing (an empty id, which
+ *   the provider protocol's Read takes as "the resource is gone").
  *
  * FLIGHTDECK_SANDBOX_IMAGES=<file.json>:
  *   { "<full commit SHA>": "ami-..." }
@@ -33,6 +37,7 @@ export const IMAGES_ENV = "FLIGHTDECK_SANDBOX_IMAGES";
 export interface Faults {
   fail: Record<string, string>;
   delay: Record<string, number>;
+  drift: Record<string, Record<string, unknown> | "deleted">;
 }
 
 type Env = Record<string, string | undefined>;
@@ -69,8 +74,8 @@ function stringMap(value: unknown, where: string): Record<string, string> {
 /** The faults in force now (none when the variable is unset). */
 export function readFaults(env: Env = process.env): Faults {
   const path = env[FAULTS_ENV];
-  if (!path) return { fail: {}, delay: {} };
-  const doc = readJson(path, FAULTS_ENV) as { fail?: unknown; delay?: unknown };
+  if (!path) return { fail: {}, delay: {}, drift: {} };
+  const doc = readJson(path, FAULTS_ENV) as { fail?: unknown; delay?: unknown; drift?: unknown };
   const fail = stringMap(doc.fail, `${FAULTS_ENV} (${path}): fail`);
   const delay: Record<string, number> = {};
   if (doc.delay !== undefined) {
@@ -84,7 +89,19 @@ export function readFaults(env: Env = process.env): Faults {
       delay[key] = v;
     }
   }
-  return { fail, delay };
+  const drift: Faults["drift"] = {};
+  if (doc.drift !== undefined) {
+    if (typeof doc.drift !== "object" || doc.drift === null || Array.isArray(doc.drift)) {
+      throw new Error(`${FAULTS_ENV} (${path}): drift must be an object`);
+    }
+    for (const [key, v] of Object.entries(doc.drift)) {
+      if (v !== "deleted" && (typeof v !== "object" || v === null || Array.isArray(v))) {
+        throw new Error(`${FAULTS_ENV} (${path}): drift.${key} must be an object of properties or "deleted"`);
+      }
+      drift[key] = v as Record<string, unknown> | "deleted";
+    }
+  }
+  return { fail, delay, drift };
 }
 
 /**
