@@ -22,7 +22,14 @@ import { pulumiCommandAt } from "../../automation/engine/pulumi-process.js";
 import { toStackSummary } from "../../automation/engine/pulumi-records.js";
 import { recordsOf } from "../../automation/engine/stack-records.js";
 import { readProjectFile, workDirFor } from "../../automation/engine/workdir.js";
-import { cleanEnv, ensureStateAndKey, motoAwsEnv, SANDBOX_REGION, useMoto } from "../sandbox/moto.js";
+import {
+  cleanEnv,
+  ensureStateAndKey,
+  motoAwsEnv,
+  SANDBOX_REGION,
+  useMoto,
+  useMotoEnvInProcess,
+} from "../sandbox/moto.js";
 import { realEngineOrSkip, tinyProject } from "./real-engine.js";
 
 const real = await realEngineOrSkip();
@@ -225,23 +232,14 @@ describe("DIY state reader against the real Pulumi CLI", function () {
 
   describe("an S3 bucket in moto", function () {
     const moto = useMoto();
-    const saved: Record<string, string | undefined> = {};
+    let restoreEnv = () => {};
 
     before(function () {
       if (!real.available) real.skip(this);
       // This process's AWS SDK client reads its credentials and endpoint from the environment, like the CLI's.
-      for (const [key, value] of Object.entries(motoAwsEnv(moto.endpoint))) {
-        saved[key] = process.env[key];
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-      }
+      restoreEnv = useMotoEnvInProcess(moto.endpoint);
     });
-    after(() => {
-      for (const [key, value] of Object.entries(saved)) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
-      }
-    });
+    after(() => restoreEnv());
 
     it("reads the bucket exactly as the CLI does, with no pulumi process", async () => {
       const bucket = `flightdeck-diy-${randomBytes(4).toString("hex")}`;

@@ -26,31 +26,22 @@ import {
 } from "@aws-sdk/client-resource-groups-tagging-api";
 import { createAwsLeftovers } from "../../automation/sweep/aws.js";
 import { arnType, deleteOrder } from "../../automation/sweep/port.js";
-import { motoAwsEnv, SANDBOX_REGION, useMoto } from "./moto.js";
+import { SANDBOX_REGION, useMoto, useMotoEnvInProcess } from "./moto.js";
 
 const KEY = "flightdeck:stack";
 
 describe("sandbox: sweep's AWS calls against moto", function () {
   this.timeout(120_000);
   const moto = useMoto();
-  const saved: Record<string, string | undefined> = {};
   const run = randomBytes(3).toString("hex");
   const gone = `preview-${run}0`;
 
+  let restoreEnv = () => {};
   before(function () {
     // The SDK reads its endpoint, region and credentials from the process environment.
-    for (const [key, value] of Object.entries(motoAwsEnv(moto.endpoint))) {
-      saved[key] = process.env[key];
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    restoreEnv = useMotoEnvInProcess(moto.endpoint);
   });
-  after(() => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  });
+  after(() => restoreEnv());
 
   it("finds every tagged resource over pages, and deletes them in order (a bucket only when empty)", async () => {
     const ec2 = new EC2Client({ region: SANDBOX_REGION });

@@ -82,6 +82,25 @@ export function motoAwsEnv(endpoint: string, region: string = SANDBOX_REGION): E
   };
 }
 
+/**
+ * Point this process's AWS SDK clients at moto (`motoAwsEnv`) for as long as
+ * they need it; returns the function that puts the environment back.
+ */
+export function useMotoEnvInProcess(endpoint: string): () => void {
+  const saved: Env = {};
+  for (const [key, value] of Object.entries(motoAwsEnv(endpoint))) {
+    saved[key] = process.env[key];
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  return () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
 /** `base` without any AWS_*, PULUMI_* or sandbox variable, then `overrides` applied. */
 export function cleanEnv(base: Env, overrides: Env = {}): Record<string, string> {
   const out: Record<string, string> = {};
